@@ -1,0 +1,437 @@
+//! Conversations and messages: the rules every entry point shares.
+//!
+//! The extension (PHP), the REST plugin (through the extension) and the daemon all call this
+//! service, so validation, sanitising and the bookkeeping columns (message counts, first
+//! response and resolution times) live here once. Each write runs in one transaction: on any
+//! error nothing is stored.
+
+use mysql_async::prelude::*;
+use mysql_async::TxOpts;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::input::Input;
+use crate::model::{self, Conversation, Message, ReadMark};
+use crate::sanitize::{self, MAX_MESSAGE_CHARS};
+use crate::store::conversations::{self, ConversationFilter, NewConversation};
+use crate::store::messages::{self, NewMessage, Page};
+use crate::store::{migrations, Store};
+use crate::token::is_valid_visitor_id;
+
+/// Longest `client_id` a client may pick for idempotent sends.
+pub const MAX_CLIENT_ID: usize = 64;
+/// Longest rating comment.
+pub const MAX_COMMENT_CHARS: usize = 1_000;
+/// Longest tag.
+pub const MAX_TAG_CHARS: usize = 50;
+/// Most tags on one conversation.
+pub const MAX_TAGS: usize = 50;
+/// Largest page of history or conversations.
+pub const MAX_PAGE: i64 = 100;
+/// Largest metadata blob, serialised (keeps a LONGTEXT column from becoming a dumping ground).
+pub const MAX_METADATA_BYTES: usize = 16_384;
+
+/// The chat service over one store.
+#[derive(Clone)]
+pub struct ChatService {
+    store: Store,
+    default_platform: String,
+}
+
+fn check_metadata(field: &str, m: &Map<String, Value>) -> Result<()> {
+    if Value::Object(m.clone()).to_string().len() > MAX_METADATA_BYTES {
+        return Err(Error::invalid(field, format!("{field} is larger than {MAX_METADATA_BYTES} bytes"))
+            .with("max", MAX_METADATA_BYTES));
+    }
+    Ok(())
+}
+
+fn normalise_tags(raw: &[&str]) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for t in raw {
+        let t = sanitize::to_text(t).trim().to_lowercase();
+        if t.is_empty() {
+            continue;
+        }
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    if out.len() > MAX_TAGS {
+        return Err(Error::invalid("tags", format!("at most {MAX_TAGS} tags")).with("max", MAX_TAGS));
+    }
+    Ok(out)
+}
+
+/// Validates and sanitises a message body; returns the stored form.
+pub fn prepare_body(raw: &str) -> Result<String> {
+    let chars = raw.chars().count();
+    if chars > MAX_MESSAGE_CHARS {
+        return Err(Error::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the message is longer than {MAX_MESSAGE_CHARS} characters"),
+        )
+        .with("field", "body")
+        .with("max", MAX_MESSAGE_CHARS)
+        .with("length", chars));
+    }
+    let clean = sanitize::clean(raw);
+    if sanitize::to_text(&clean).trim().is_empty() && !clean.contains("<a ") {
+        return Err(Error::invalid("body", "the message is empty"));
+    }
+    Ok(clean)
+}
+
+impl ChatService {
+    /// A service over `store`; `default_platform` is used when a new conversation names none.
+    pub fn new(store: Store, default_platform: &str) -> Result<ChatService> {
+        if !model::PLATFORMS.contains(&default_platform) {
+            return Err(Error::invalid(
+                "platform",
+                format!("platform must be one of: {}", model::PLATFORMS.join(", ")),
+            ));
+        }
+        Ok(ChatService {
+            store,
+            default_platform: default_platform.to_owned(),
+        })
+    }
+
+    /// The underlying store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Creates or upgrades the tables; returns the schema version.
+    pub async fn migrate(&self) -> Result<u32> {
+        migrations::migrate(&self.store).await
+    }
+
+    /// Starts a conversation (and, optionally, its first customer message).
+    pub async fn create_conversation(&self, data: &Map<String, Value>) -> Result<(Conversation, Option<Message>)> {
+        let i = Input(data);
+        let platform = i
+            .opt_enum("platform", model::PLATFORMS)?
+            .unwrap_or(self.default_platform.as_str())
+            .to_owned();
+        let customer_id = i.opt_id("customer_id")?;
+        let visitor_id = i.opt_str("visitor_id", 64)?.map(str::to_owned);
+        if let Some(v) = &visitor_id {
+            if !is_valid_visitor_id(v) {
+                return Err(Error::invalid("visitor_id", "visitor_id must be 8–64 characters of letters, digits, - and _"));
+            }
+        }
+        if customer_id.is_none() && visitor_id.is_none() {
+            return Err(Error::invalid("customer_id", "a conversation needs a customer_id or a visitor_id"));
+        }
+        let assigned_agent_id = i.opt_id("assigned_agent_id")?;
+        let mut metadata = i.opt_map("metadata")?.cloned().unwrap_or_default();
+        if let Some(d) = i.opt_str("department", 100)? {
+            metadata.insert("department".into(), Value::String(sanitize::to_text(d)));
+        }
+        check_metadata("metadata", &metadata)?;
+        let tags = normalise_tags(&i.opt_str_list("tags", MAX_TAG_CHARS)?.unwrap_or_default())?;
+        let first = match i.get("message") {
+            None => None,
+            Some(Value::String(s)) => Some(NewMessage {
+                sender_type: "customer".into(),
+                sender_id: customer_id,
+                body: prepare_body(s)?,
+                message_type: "text".into(),
+                ..NewMessage::default()
+            }),
+            Some(v @ Value::Object(_)) => {
+                let m = self.parse_message(crate::input::as_map("message", v)?)?;
+                Some(NewMessage { sender_type: "customer".into(), sender_id: m.sender_id.or(customer_id), ..m })
+            }
+            Some(_) => return Err(Error::invalid("message", "message must be a string or an array")),
+        };
+        let new = NewConversation {
+            platform,
+            platform_conversation_id: i.opt_str("platform_conversation_id", 255)?.map(str::to_owned),
+            customer_id,
+            visitor_id,
+            assigned_agent_id,
+            status: if assigned_agent_id.is_some() { "active" } else { "waiting" }.into(),
+            booking_id: i.opt_id("booking_id")?,
+            tags,
+            metadata,
+        };
+        let at = model::now();
+        let mut tx = self.store.pool().start_transaction(TxOpts::default()).await?;
+        let id = conversations::insert(&mut tx, &self.store, &new, at).await?;
+        let mut msg = None;
+        if let Some(m) = first {
+            let mid = messages::insert(&mut tx, &self.store, id, &m, at).await?;
+            let t = self.store.table(crate::store::Table::Conversations);
+            tx.exec_drop(format!("UPDATE {t} SET message_count = 1 WHERE id = ?"), (id,)).await?;
+            msg = messages::get(&mut tx, &self.store, mid).await?;
+        }
+        let conv = conversations::get(&mut tx, &self.store, id, false)
+            .await?
+            .ok_or_else(|| Error::not_found("conversation", id))?;
+        tx.commit().await?;
+        Ok((conv, msg))
+    }
+
+    /// One conversation.
+    pub async fn get_conversation(&self, id: u64) -> Result<Conversation> {
+        let mut c = self.store.pool().get_conn().await?;
+        conversations::get(&mut c, &self.store, id, false)
+            .await?
+            .ok_or_else(|| Error::not_found("conversation", id))
+    }
+
+    /// Conversations matching `filters`, newest first.
+    pub async fn list_conversations(&self, filters: &Map<String, Value>) -> Result<Vec<Conversation>> {
+        let i = Input(filters);
+        let f = ConversationFilter {
+            status: i.opt_enum("status", model::STATUSES)?.map(str::to_owned),
+            platform: i.opt_enum("platform", model::PLATFORMS)?.map(str::to_owned),
+            customer_id: i.opt_id("customer_id")?,
+            visitor_id: i.opt_str("visitor_id", 64)?.map(str::to_owned),
+            assigned_agent_id: i.opt_id("assigned_agent_id")?,
+            unassigned: i.opt_bool("unassigned")?.unwrap_or(false),
+            before_id: i.opt_id("before_id")?,
+            limit: i.opt_int("limit", 1, MAX_PAGE)?.unwrap_or(20) as u32,
+        };
+        let mut c = self.store.pool().get_conn().await?;
+        conversations::list(&mut c, &self.store, &f).await
+    }
+
+    /// Changes status, assignment, booking link, tags (replace) or metadata (merge).
+    pub async fn update_conversation(&self, id: u64, changes: &Map<String, Value>) -> Result<Conversation> {
+        let i = Input(changes);
+        let status = i.opt_enum("status", model::STATUSES)?;
+        let agent = i.opt_id("assigned_agent_id")?;
+        let unassign = i.has("assigned_agent_id") && i.get("assigned_agent_id").is_none();
+        let booking = i.opt_id("booking_id")?;
+        let tags = match i.opt_str_list("tags", MAX_TAG_CHARS)? {
+            Some(t) => Some(normalise_tags(&t)?),
+            None => None,
+        };
+        let meta = i.opt_map("metadata")?;
+        self.mutate(id, |c, at| {
+            if let Some(a) = agent {
+                c.assigned_agent_id = Some(a);
+                if c.status == "waiting" {
+                    c.status = "active".into();
+                }
+            } else if unassign {
+                c.assigned_agent_id = None;
+            }
+            if let Some(s) = status {
+                set_status(c, s, at);
+            }
+            if let Some(b) = booking {
+                c.booking_id = Some(b);
+            }
+            if let Some(t) = &tags {
+                c.tags = t.clone();
+            }
+            if let Some(m) = meta {
+                for (k, v) in m {
+                    c.metadata.insert(k.clone(), v.clone());
+                }
+                check_metadata("metadata", &c.metadata)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    fn parse_message(&self, data: &Map<String, Value>) -> Result<NewMessage> {
+        let i = Input(data);
+        let sender_type = i
+            .opt_enum("sender_type", model::SENDER_TYPES)?
+            .ok_or_else(|| Error::invalid("sender_type", "sender_type is required"))?;
+        let raw = match (i.get("body"), i.get("message")) {
+            (Some(_), _) => i.opt_str("body", usize::MAX)?,
+            (None, Some(_)) => i.opt_str("message", usize::MAX)?,
+            (None, None) => None,
+        }
+        .ok_or_else(|| Error::invalid("body", "body is required"))?;
+        let client_id = i.opt_str("client_id", MAX_CLIENT_ID)?.map(str::to_owned);
+        if client_id.as_deref() == Some("") {
+            return Err(Error::invalid("client_id", "client_id must not be empty"));
+        }
+        let attachment_url = match i.opt_str("attachment_url", 500)? {
+            Some(u) if u.starts_with("https://") || u.starts_with("http://") => Some(u.to_owned()),
+            Some(_) => return Err(Error::invalid("attachment_url", "attachment_url must be an http(s) URL")),
+            None => None,
+        };
+        let metadata = i.opt_map("metadata")?.cloned().unwrap_or_default();
+        check_metadata("metadata", &metadata)?;
+        Ok(NewMessage {
+            client_id,
+            platform_message_id: i.opt_str("platform_message_id", 255)?.map(str::to_owned),
+            sender_type: sender_type.to_owned(),
+            sender_id: i.opt_id("sender_id")?,
+            sender_name: i.opt_str("sender_name", 100)?.map(|n| sanitize::to_text(n).trim().to_owned()),
+            body: prepare_body(raw)?,
+            message_type: i.opt_enum("message_type", model::MESSAGE_TYPES)?.unwrap_or("text").to_owned(),
+            attachment_url,
+            metadata,
+        })
+    }
+
+    /// Stores a message. With a `client_id` already used in this conversation, returns the
+    /// stored message instead of writing a second row (`bool` = newly created).
+    pub async fn send_message(&self, conversation_id: u64, data: &Map<String, Value>) -> Result<(Message, bool)> {
+        let new = self.parse_message(data)?;
+        let mut tx = self.store.pool().start_transaction(TxOpts::default()).await?;
+        // The row lock serialises senders of one conversation, so the client_id check and
+        // the counters below cannot race.
+        let mut conv = conversations::get(&mut tx, &self.store, conversation_id, true)
+            .await?
+            .ok_or_else(|| Error::not_found("conversation", conversation_id))?;
+        if let Some(cid) = &new.client_id {
+            if let Some(existing) = messages::find_by_client_id(&mut tx, &self.store, conversation_id, cid).await? {
+                tx.rollback().await?;
+                return Ok((existing, false));
+            }
+        }
+        if conv.status == "closed" {
+            return Err(Error::new(ErrorCode::Conflict, "the conversation is closed").with("conversation_id", conversation_id));
+        }
+        let at = model::now();
+        let id = messages::insert(&mut tx, &self.store, conversation_id, &new, at).await?;
+        conv.message_count += 1;
+        conv.updated_at = at;
+        if new.sender_type == "agent" && conv.first_response_time.is_none() {
+            conv.first_response_time = Some((at - conv.started_at).num_seconds().max(0));
+        }
+        conversations::save(&mut tx, &self.store, &conv).await?;
+        let msg = messages::get(&mut tx, &self.store, id)
+            .await?
+            .ok_or_else(|| Error::not_found("message", id))?;
+        tx.commit().await?;
+        Ok((msg, true))
+    }
+
+    /// A page of history, oldest first.
+    pub async fn get_messages(&self, conversation_id: u64, page: &Map<String, Value>) -> Result<Vec<Message>> {
+        let i = Input(page);
+        let p = Page {
+            before_id: i.opt_id("before_id")?,
+            after_id: i.opt_id("after_id")?,
+            limit: i.opt_int("limit", 1, MAX_PAGE)?.unwrap_or(50) as u32,
+        };
+        if p.before_id.is_some() && p.after_id.is_some() {
+            return Err(Error::invalid("before_id", "give before_id or after_id, not both"));
+        }
+        let mut c = self.store.pool().get_conn().await?;
+        conversations::get(&mut c, &self.store, conversation_id, false)
+            .await?
+            .ok_or_else(|| Error::not_found("conversation", conversation_id))?;
+        messages::page(&mut c, &self.store, conversation_id, p).await
+    }
+
+    /// Marks the other side's messages read (up to `up_to_id`, default: all).
+    pub async fn mark_read(&self, conversation_id: u64, data: &Map<String, Value>) -> Result<ReadMark> {
+        let i = Input(data);
+        let reader = i
+            .opt_enum("reader_type", &["customer", "agent"])?
+            .ok_or_else(|| Error::invalid("reader_type", "reader_type is required"))?;
+        let up_to = i.opt_id("up_to_id")?;
+        let mut c = self.store.pool().get_conn().await?;
+        conversations::get(&mut c, &self.store, conversation_id, false)
+            .await?
+            .ok_or_else(|| Error::not_found("conversation", conversation_id))?;
+        let up_to_id = match up_to {
+            Some(u) => u,
+            None => messages::last_id(&mut c, &self.store, conversation_id).await?,
+        };
+        let senders: &[&str] = if reader == "customer" { &["agent", "system"] } else { &["customer"] };
+        let at = model::now();
+        let updated = messages::mark_read(&mut c, &self.store, conversation_id, senders, up_to_id, at).await?;
+        Ok(ReadMark {
+            conversation_id,
+            reader_type: reader.to_owned(),
+            up_to_id,
+            read_at: at,
+            updated,
+        })
+    }
+
+    /// Closes a conversation; closing a closed one changes nothing.
+    pub async fn close_conversation(&self, id: u64) -> Result<Conversation> {
+        self.mutate(id, |c, at| {
+            set_status(c, "closed", at);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Records the customer's rating (1–5) and optional comment (stored as plain text).
+    pub async fn rate_conversation(&self, id: u64, rating: i64, comment: Option<&str>) -> Result<Conversation> {
+        if !(1..=5).contains(&rating) {
+            return Err(Error::invalid("rating", "rating must be between 1 and 5").with("min", 1).with("max", 5));
+        }
+        let comment = match comment {
+            Some(c) if c.chars().count() > MAX_COMMENT_CHARS => {
+                return Err(Error::invalid("comment", format!("the comment is longer than {MAX_COMMENT_CHARS} characters"))
+                    .with("max", MAX_COMMENT_CHARS))
+            }
+            Some(c) => Some(sanitize::to_text(c).trim().to_owned()).filter(|c| !c.is_empty()),
+            None => None,
+        };
+        self.mutate(id, |c, _| {
+            c.rating = Some(rating);
+            c.rating_comment = comment.clone();
+            Ok(())
+        })
+        .await
+    }
+
+    /// Adds tags (normalised, de-duplicated).
+    pub async fn tag_conversation(&self, id: u64, tags: &[&str]) -> Result<Conversation> {
+        let add = normalise_tags(tags)?;
+        self.mutate(id, |c, _| {
+            for t in &add {
+                if !c.tags.contains(t) {
+                    c.tags.push(t.clone());
+                }
+            }
+            if c.tags.len() > MAX_TAGS {
+                return Err(Error::invalid("tags", format!("at most {MAX_TAGS} tags")).with("max", MAX_TAGS));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Read-modify-write of one conversation under its row lock.
+    async fn mutate<F>(&self, id: u64, f: F) -> Result<Conversation>
+    where
+        F: FnOnce(&mut Conversation, chrono::NaiveDateTime) -> Result<()>,
+    {
+        let mut tx = self.store.pool().start_transaction(TxOpts::default()).await?;
+        let mut conv = conversations::get(&mut tx, &self.store, id, true)
+            .await?
+            .ok_or_else(|| Error::not_found("conversation", id))?;
+        let before = conv.clone();
+        let at = model::now();
+        f(&mut conv, at)?;
+        if conv != before {
+            conv.updated_at = at;
+            conversations::save(&mut tx, &self.store, &conv).await?;
+        }
+        tx.commit().await?;
+        Ok(conv)
+    }
+}
+
+fn set_status(c: &mut Conversation, status: &str, at: chrono::NaiveDateTime) {
+    if c.status == status {
+        return;
+    }
+    c.status = status.to_owned();
+    if status == "closed" {
+        c.ended_at = Some(at);
+        c.resolution_time = Some((at - c.started_at).num_seconds().max(0));
+    } else {
+        c.ended_at = None;
+        c.resolution_time = None;
+    }
+}

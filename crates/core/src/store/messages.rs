@@ -1,0 +1,184 @@
+//! SQL for message rows.
+
+use chrono::NaiveDateTime;
+use mysql_async::prelude::*;
+use mysql_async::{Row, Value as SqlValue};
+use serde_json::{Map, Value};
+
+use super::conversations::json_map;
+use super::{Store, Table};
+use crate::error::Result;
+use crate::model::Message;
+
+const COLUMNS: &str = "id, conversation_id, client_id, platform_message_id, sender_type, \
+    sender_id, sender_name, message, message_type, attachment_url, is_read, read_at, metadata, \
+    sent_at, created_at";
+
+/// What a new row holds (validated and sanitised by the caller).
+#[derive(Debug, Clone, Default)]
+pub struct NewMessage {
+    pub client_id: Option<String>,
+    pub platform_message_id: Option<String>,
+    pub sender_type: String,
+    pub sender_id: Option<u64>,
+    pub sender_name: Option<String>,
+    pub body: String,
+    pub message_type: String,
+    pub attachment_url: Option<String>,
+    pub metadata: Map<String, Value>,
+}
+
+/// A page of history: older than `before_id`, newer than `after_id`, or the latest.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Page {
+    pub before_id: Option<u64>,
+    pub after_id: Option<u64>,
+    pub limit: u32,
+}
+
+fn from_row(mut r: Row) -> Message {
+    Message {
+        id: r.take("id").unwrap_or(0),
+        conversation_id: r.take("conversation_id").unwrap_or(0),
+        client_id: r.take("client_id").flatten(),
+        platform_message_id: r.take("platform_message_id").flatten(),
+        sender_type: r.take("sender_type").unwrap_or_default(),
+        sender_id: r.take("sender_id").flatten(),
+        sender_name: r.take("sender_name").flatten(),
+        body: r.take("message").unwrap_or_default(),
+        message_type: r
+            .take::<Option<String>, _>("message_type")
+            .flatten()
+            .unwrap_or_else(|| "text".into()),
+        attachment_url: r.take("attachment_url").flatten(),
+        is_read: r.take::<Option<i64>, _>("is_read").flatten().unwrap_or(0) != 0,
+        read_at: r.take("read_at").flatten(),
+        metadata: json_map(r.take("metadata").flatten()),
+        sent_at: r.take("sent_at").unwrap_or_default(),
+        created_at: r.take("created_at").unwrap_or_default(),
+    }
+}
+
+/// Inserts a row; returns its id.
+pub async fn insert(
+    q: &mut impl Queryable,
+    store: &Store,
+    conversation_id: u64,
+    m: &NewMessage,
+    at: NaiveDateTime,
+) -> Result<u64> {
+    let t = store.table(Table::Messages);
+    let r = q
+        .exec_iter(
+        format!(
+            "INSERT INTO {t} (conversation_id, client_id, platform_message_id, sender_type, \
+             sender_id, sender_name, message, message_type, attachment_url, is_read, metadata, \
+             sent_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)"
+        ),
+        vec![
+            SqlValue::from(conversation_id),
+            SqlValue::from(&m.client_id),
+            SqlValue::from(&m.platform_message_id),
+            SqlValue::from(&m.sender_type),
+            SqlValue::from(m.sender_id),
+            SqlValue::from(&m.sender_name),
+            SqlValue::from(&m.body),
+            SqlValue::from(&m.message_type),
+            SqlValue::from(&m.attachment_url),
+            SqlValue::from(Value::Object(m.metadata.clone()).to_string()),
+            SqlValue::from(at),
+            SqlValue::from(at),
+        ],
+    )
+    .await?;
+    let id = r.last_insert_id().unwrap_or(0);
+    r.drop_result().await?;
+    Ok(id)
+}
+
+/// One message by id.
+pub async fn get(q: &mut impl Queryable, store: &Store, id: u64) -> Result<Option<Message>> {
+    let t = store.table(Table::Messages);
+    let row: Option<Row> = q
+        .exec_first(format!("SELECT {COLUMNS} FROM {t} WHERE id = ?"), (id,))
+        .await?;
+    Ok(row.map(from_row))
+}
+
+/// The message a client already sent with this `client_id`, if any.
+pub async fn find_by_client_id(
+    q: &mut impl Queryable,
+    store: &Store,
+    conversation_id: u64,
+    client_id: &str,
+) -> Result<Option<Message>> {
+    let t = store.table(Table::Messages);
+    let row: Option<Row> = q
+        .exec_first(
+            format!("SELECT {COLUMNS} FROM {t} WHERE conversation_id = ? AND client_id = ?"),
+            (conversation_id, client_id),
+        )
+        .await?;
+    Ok(row.map(from_row))
+}
+
+/// A page of a conversation's messages, oldest first.
+pub async fn page(q: &mut impl Queryable, store: &Store, conversation_id: u64, p: Page) -> Result<Vec<Message>> {
+    let t = store.table(Table::Messages);
+    let mut params: Vec<SqlValue> = vec![conversation_id.into()];
+    let mut sql = format!("SELECT {COLUMNS} FROM {t} WHERE conversation_id = ?");
+    if let Some(b) = p.before_id {
+        sql.push_str(" AND id < ?");
+        params.push(b.into());
+    }
+    // "after" pages read forwards; the others read the newest rows and flip them.
+    let forwards = p.after_id.is_some();
+    if let Some(a) = p.after_id {
+        sql.push_str(" AND id > ?");
+        params.push(a.into());
+    }
+    let order = if forwards { "ASC" } else { "DESC" };
+    sql.push_str(&format!(" ORDER BY id {order} LIMIT {}", p.limit));
+    let rows: Vec<Row> = q.exec(sql, params).await?;
+    let mut out: Vec<Message> = rows.into_iter().map(from_row).collect();
+    if !forwards {
+        out.reverse();
+    }
+    Ok(out)
+}
+
+/// Marks unread messages of the given senders read, up to `up_to_id`; returns how many.
+pub async fn mark_read(
+    q: &mut impl Queryable,
+    store: &Store,
+    conversation_id: u64,
+    sender_types: &[&str],
+    up_to_id: u64,
+    at: NaiveDateTime,
+) -> Result<u64> {
+    let t = store.table(Table::Messages);
+    let placeholders = vec!["?"; sender_types.len()].join(", ");
+    let mut params: Vec<SqlValue> = vec![at.into(), conversation_id.into(), up_to_id.into()];
+    params.extend(sender_types.iter().map(|s| SqlValue::from(*s)));
+    let r = q
+        .exec_iter(
+        format!(
+            "UPDATE {t} SET is_read = 1, read_at = ? WHERE conversation_id = ? AND id <= ? \
+             AND is_read = 0 AND sender_type IN ({placeholders})"
+        ),
+        params,
+    )
+    .await?;
+    let n = r.affected_rows();
+    r.drop_result().await?;
+    Ok(n)
+}
+
+/// The newest message id of a conversation (0 when empty).
+pub async fn last_id(q: &mut impl Queryable, store: &Store, conversation_id: u64) -> Result<u64> {
+    let t = store.table(Table::Messages);
+    let v: Option<Option<u64>> = q
+        .exec_first(format!("SELECT MAX(id) FROM {t} WHERE conversation_id = ?"), (conversation_id,))
+        .await?;
+    Ok(v.flatten().unwrap_or(0))
+}

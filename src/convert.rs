@@ -1,0 +1,130 @@
+//! PHP values <-> the JSON values the core reads and writes.
+//!
+//! The core speaks `serde_json::Value`; PHP speaks zvals. A PHP list (keys 0..n in order)
+//! becomes a JSON array, any other array a JSON object. Objects, resources and invalid UTF-8
+//! are refused with `invalid_argument` rather than guessed at.
+
+use bkx_core::{Error, Result};
+use ext_php_rs::boxed::ZBox;
+use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
+use serde_json::{Map, Number, Value};
+
+/// Nesting deeper than this is refused (metadata is small; recursion must stay bounded).
+const MAX_DEPTH: usize = 32;
+
+/// Converts a PHP array into a JSON object (lists and `[]` become an empty or keyed map).
+pub fn array_to_map(ht: &ZendHashTable, field: &str) -> Result<Map<String, Value>> {
+    match array_to_json(ht, field, 0)? {
+        Value::Object(m) => Ok(m),
+        Value::Array(a) if a.is_empty() => Ok(Map::new()),
+        _ => Err(Error::invalid(field, format!("{field} must be an array with string keys"))),
+    }
+}
+
+fn array_to_json(ht: &ZendHashTable, field: &str, depth: usize) -> Result<Value> {
+    if depth > MAX_DEPTH {
+        return Err(Error::invalid(field, format!("{field} is nested too deeply")));
+    }
+    if ht.has_sequential_keys() {
+        let mut out = Vec::with_capacity(ht.len());
+        for (_, v) in ht.iter() {
+            out.push(zval_to_json(v, field, depth + 1)?);
+        }
+        return Ok(Value::Array(out));
+    }
+    let mut out = Map::new();
+    for (k, v) in ht.iter() {
+        let key = match k {
+            ArrayKey::Long(i) => i.to_string(),
+            ArrayKey::String(s) => s,
+            ArrayKey::Str(s) => s.to_owned(),
+            ArrayKey::ZendString(s) => s
+                .as_str()
+                .map(str::to_owned)
+                .map_err(|_| Error::invalid(field, format!("{field} has a key that is not UTF-8")))?,
+        };
+        let child = zval_to_json(v, &key, depth + 1)?;
+        out.insert(key, child);
+    }
+    Ok(Value::Object(out))
+}
+
+/// Converts one zval.
+pub fn zval_to_json(z: &Zval, field: &str, depth: usize) -> Result<Value> {
+    let z = z.dereference();
+    if z.is_null() {
+        Ok(Value::Null)
+    } else if z.is_bool() {
+        Ok(Value::Bool(z.is_true()))
+    } else if let Some(l) = z.long().filter(|_| z.is_long()) {
+        Ok(Value::Number(l.into()))
+    } else if z.is_double() {
+        let d = z.double().unwrap_or(f64::NAN);
+        Number::from_f64(d)
+            .map(Value::Number)
+            .ok_or_else(|| Error::invalid(field, format!("{field} must be a finite number")))
+    } else if z.is_string() {
+        z.str()
+            .map(|s| Value::String(s.to_owned()))
+            .ok_or_else(|| Error::invalid(field, format!("{field} must be valid UTF-8")))
+    } else if let Some(ht) = z.array() {
+        array_to_json(ht, field, depth)
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("{field} must be a scalar or an array, not an object or resource"),
+        ))
+    }
+}
+
+/// Converts a JSON value into a zval.
+pub fn json_to_zval(v: &Value) -> Result<Zval> {
+    let mut z = Zval::new();
+    match v {
+        Value::Null => z.set_null(),
+        Value::Bool(b) => z.set_bool(*b),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                z.set_long(i);
+            } else {
+                z.set_double(n.as_f64().unwrap_or(0.0));
+            }
+        }
+        Value::String(s) => z.set_string(s, false).map_err(php_err)?,
+        Value::Array(_) | Value::Object(_) => z.set_hashtable(json_to_array(v)?),
+    }
+    Ok(z)
+}
+
+/// Converts a JSON array or object into a PHP array.
+pub fn json_to_array(v: &Value) -> Result<ZBox<ZendHashTable>> {
+    let mut ht = ZendHashTable::new();
+    match v {
+        Value::Array(items) => {
+            for i in items {
+                ht.push(json_to_zval(i)?).map_err(php_err)?;
+            }
+        }
+        Value::Object(m) => {
+            for (k, i) in m {
+                ht.insert(k.as_str(), json_to_zval(i)?).map_err(php_err)?;
+            }
+        }
+        other => {
+            ht.push(json_to_zval(other)?).map_err(php_err)?;
+        }
+    }
+    Ok(ht)
+}
+
+fn php_err(e: ext_php_rs::error::Error) -> Error {
+    Error::new(bkx_core::ErrorCode::StorageError, format!("could not build a PHP value: {e}"))
+}
+
+/// Converts a PHP array that must be a list (e.g. tags) into a JSON array.
+pub fn zval_list(ht: &ZendHashTable, field: &str) -> Result<Value> {
+    match array_to_json(ht, field, 0)? {
+        v @ Value::Array(_) => Ok(v),
+        _ => Err(Error::invalid(field, format!("{field} must be a list"))),
+    }
+}

@@ -1,0 +1,29 @@
+//! `Sanitizer`: the chat HTML policy, callable from PHP without a database.
+
+use ext_php_rs::prelude::*;
+
+/// Chat-safe HTML. Static methods: `Sanitizer::clean($html)`, `Sanitizer::toText($html)`.
+#[php_class]
+#[php(name = "BookingX\\Addons\\LiveChat\\Sanitizer")]
+#[derive(Default)]
+pub struct Sanitizer;
+
+#[php_impl]
+impl Sanitizer {
+    /// Allows inline formatting, lists, code and http/https/mailto links (with
+    /// `rel="nofollow noopener noreferrer"`); drops everything else. Plain text is returned
+    /// unchanged without parsing.
+    pub fn clean(html: &str) -> String {
+        bkx_core::sanitize::clean(html)
+    }
+
+    /// The plain text of `html`: tags removed, entities decoded.
+    pub fn to_text(html: &str) -> String {
+        bkx_core::sanitize::to_text(html)
+    }
+
+    /// The longest message accepted, in characters.
+    pub fn max_length() -> i64 {
+        bkx_core::sanitize::MAX_MESSAGE_CHARS as i64
+    }
+}
