@@ -1,0 +1,90 @@
+# BookingX Live Chat — build, demo and test entry points. Debian 12; see README.md.
+#
+#   make demo         everything needed, then a local WordPress with the plugin + bkx-chatd
+#   make test         format, lints, Rust tests, stubs, PHPUnit (extension + end-to-end)
+#   make build        release build of the extension and the daemon
+#   make install      install the extension into this machine's PHP (needs root)
+#   make stubs        regenerate stubs/bkx_livechat.stubs.php
+#   make bench        sanitizer benchmark (needs a WordPress folder for kses)
+#   make conformance  checks against the shared reference data (SHARED_REF, default ../shared/ref)
+#   make stop         stop the demo and test sites;  make clean  also removes build output
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+CARGO       ?= cargo
+PHP         ?= php
+PHP_VER     := $(shell $(PHP) -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;' 2>/dev/null)
+PHP_EXT_DIR ?= $(shell php-config --extension-dir 2>/dev/null)
+PHP_CONF    ?= /etc/php/$(PHP_VER)
+EXT_SO      := target/release/libbkx_livechat.so
+CHATD_BIN   := target/release/bkx-chatd
+PHP_WITH_EXT := scripts/php-ext.sh
+SHARED_REF  ?= ../shared/ref
+# A WordPress folder for the benchmark (kses): the test or demo site if one exists.
+BKX_WP_PATH ?= $(firstword $(wildcard .run/test/wordpress .run/demo/wordpress) /usr/share/wordpress)
+
+.PHONY: help deps services build demo test stubs stubs-check install bench conformance stop clean
+
+help:
+	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
+
+deps:
+	@scripts/deps.sh
+
+services: deps
+	@scripts/services.sh up
+
+# One release build serves everything: the demo, the extension's PHPUnit tests, the
+# end-to-end site and the benchmarks.
+build: deps
+	$(CARGO) build --release --workspace
+	@ls -l $(EXT_SO) $(CHATD_BIN)
+
+demo: services build
+	@scripts/site.sh up demo
+
+test: services build
+	@scripts/test.sh
+
+stubs: build
+	@scripts/stubs.sh write
+
+stubs-check: build
+	@scripts/stubs.sh check
+
+install: build
+	@test -n "$(PHP_EXT_DIR)" || { echo "php-config not found (install php-dev)"; exit 1; }
+	install -D -m 0644 $(EXT_SO) $(DESTDIR)$(PHP_EXT_DIR)/bkx_livechat.so
+	install -D -m 0644 php/bkx_livechat.ini $(DESTDIR)$(PHP_CONF)/mods-available/bkx_livechat.ini
+	@if [ -z "$(DESTDIR)" ] && command -v phpenmod >/dev/null; then \
+		phpenmod -v $(PHP_VER) -s cli bkx_livechat; \
+		if [ -d $(PHP_CONF)/fpm ]; then phpenmod -v $(PHP_VER) -s fpm bkx_livechat; fi; \
+	else \
+		for sapi in cli fpm; do \
+			if [ -d $(DESTDIR)$(PHP_CONF)/$$sapi/conf.d ]; then \
+				ln -sf $(PHP_CONF)/mods-available/bkx_livechat.ini $(DESTDIR)$(PHP_CONF)/$$sapi/conf.d/20-bkx_livechat.ini; \
+			fi; \
+		done; \
+	fi
+	@if [ -z "$(DESTDIR)" ]; then $(PHP) -m | grep -qx bkx_livechat && echo "bkx_livechat enabled for PHP $(PHP_VER) (cli, fpm); restart php$(PHP_VER)-fpm to load it there"; fi
+
+bench: build
+	@test -f php/bench/sanitizer-bench.php || { echo "php/bench/sanitizer-bench.php is missing"; exit 1; }
+	BKX_WP_PATH=$(abspath $(BKX_WP_PATH)) $(PHP_WITH_EXT) php/bench/sanitizer-bench.php
+
+conformance: build
+	@test -d "$(SHARED_REF)" || { echo "error: reference data not found at SHARED_REF=$(SHARED_REF)"; \
+		echo "       (conformance reads the shared reference folder; pass SHARED_REF=/path/to/shared/ref)"; exit 1; }
+	@test -f php/conformance/run.php || { echo "error: php/conformance/run.php is missing"; exit 1; }
+	$(PHP_WITH_EXT) php/conformance/run.php $(abspath $(SHARED_REF))
+
+stop:
+	@scripts/site.sh stop demo
+	@scripts/site.sh stop test
+
+clean: stop
+	rm -rf .run
+	$(CARGO) clean
