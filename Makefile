@@ -71,14 +71,20 @@ install: build
 	fi
 	@if [ -z "$(DESTDIR)" ]; then $(PHP) -m | grep -qx bkx_livechat && echo "bkx_livechat enabled for PHP $(PHP_VER) (cli, fpm); restart php$(PHP_VER)-fpm to load it there"; fi
 
-bench: build
-	@test -f php/bench/sanitizer-bench.php || { echo "php/bench/sanitizer-bench.php is missing"; exit 1; }
+# Checks that fail fast, before any build.
+.PHONY: check-bench-script check-shared-ref
+check-bench-script:
+	@test -f php/bench/sanitizer-bench.php || { echo "error: php/bench/sanitizer-bench.php is missing"; exit 1; }
+
+check-shared-ref:
+	@test -d "$(SHARED_REF)" || { echo "error: reference data not found at SHARED_REF=$(SHARED_REF)"; \
+		echo "       (make conformance reads the shared reference folder; pass SHARED_REF=/path/to/ref)"; exit 1; }
+	@test -f php/conformance/run.php || { echo "error: php/conformance/run.php is missing"; exit 1; }
+
+bench: check-bench-script build
 	BKX_WP_PATH=$(abspath $(BKX_WP_PATH)) $(PHP_WITH_EXT) php/bench/sanitizer-bench.php
 
-conformance: build
-	@test -d "$(SHARED_REF)" || { echo "error: reference data not found at SHARED_REF=$(SHARED_REF)"; \
-		echo "       (conformance reads the shared reference folder; pass SHARED_REF=/path/to/shared/ref)"; exit 1; }
-	@test -f php/conformance/run.php || { echo "error: php/conformance/run.php is missing"; exit 1; }
+conformance: check-shared-ref build
 	$(PHP_WITH_EXT) php/conformance/run.php $(abspath $(SHARED_REF))
 
 stop:

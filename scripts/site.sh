@@ -78,22 +78,42 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 # ---------------------------------------------------------------------------------------
 # stop / status
 
-# Stop the process in pidfile $1 if its command name is $2 (never anything else).
-stop_pidfile() {
-    local pidfile=$1 name=$2 schedule=$3
-    [ -f "$pidfile" ] || return 0
-    start-stop-daemon --stop --quiet --oknodo --pidfile "$pidfile" --name "$name" \
-        --retry "$schedule" || warn "could not stop $name (pid $(cat "$pidfile"))"
-    rm -f "$pidfile"
+# Is pid $1 a live (not zombie) process whose command name is $2?
+pid_is() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ] || return 1
+    stat=${stat##*) }
+    [ "${stat%% *}" != Z ]
 }
 
 alive() { # pidfile name
-    [ -f "$1" ] && start-stop-daemon --status --pidfile "$1" --name "$2" 2>/dev/null
+    [ -f "$1" ] && pid_is "$(cat "$1")" "$2"
+}
+
+# Stop the process in pidfile $1 if its command name is $2 (never anything else): TERM,
+# then KILL after 10 s. Polls itself rather than waiting for the parent to reap.
+stop_pidfile() {
+    local pidfile=$1 name=$2 pid i
+    [ -f "$pidfile" ] || return 0
+    pid=$(cat "$pidfile")
+    if [[ $pid =~ ^[0-9]+$ ]] && pid_is "$pid" "$name"; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for ((i = 0; i < 100; i++)); do
+            pid_is "$pid" "$name" || break
+            sleep 0.1
+        done
+        if pid_is "$pid" "$name"; then
+            warn "$name (pid $pid) ignored TERM for 10 s: killing it"
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    fi
+    rm -f "$pidfile"
 }
 
 do_stop() {
-    stop_pidfile "$RUN/nginx.pid" nginx QUIT/10/TERM/5/KILL/2
-    stop_pidfile "$RUN/php-fpm.pid" "$(basename "${PHP_FPM:-php-fpm}" | cut -c1-15)" QUIT/10/TERM/5/KILL/2
+    stop_pidfile "$RUN/nginx.pid" nginx TERM/10/KILL/2
+    stop_pidfile "$RUN/php-fpm.pid" "$(basename "${PHP_FPM:-php-fpm}" | cut -c1-15)" TERM/10/KILL/2
     stop_pidfile "$RUN/chatd.pid" bkx-chatd TERM/10/KILL/2
     rm -f "$RUN/php-fpm.sock"
 }
@@ -137,8 +157,10 @@ preflight() {
         [ -f "$BKX_EXT_SO" ] || die "the extension is not built: ${BKX_EXT_SO#"$BKX_ROOT"/} is missing (run 'make build')"
         [ -x "$BKX_CHATD_BIN" ] || die "the daemon is not built: ${BKX_CHATD_BIN#"$BKX_ROOT"/} is missing (run 'make build')"
         [ -d "$PLUGIN_SRC" ] || die "the plugin folder plugin/$PLUGIN_SLUG is missing"
-        php -n -d extension="$BKX_EXT_SO" -r 'exit(extension_loaded("bkx_livechat") ? 0 : 1);' 2>"$SITE_DIR/ext-load.err" \
-            || die "PHP cannot load ${BKX_EXT_SO#"$BKX_ROOT"/}: $(cat "$SITE_DIR/ext-load.err")"
+        local err
+        err=$(php -n -d display_startup_errors=1 -d extension="$BKX_EXT_SO" \
+            -r 'exit(extension_loaded("bkx_livechat") ? 0 : 1);' 2>&1) \
+            || die "PHP $PHP_VER cannot load ${BKX_EXT_SO#"$BKX_ROOT"/}: ${err:-module bkx_livechat not registered}"
     fi
     local p
     for p in "$SITE_PORT" $([ "$WP_ONLY" = 1 ] || echo "$SITE_CHATD_PORT"); do
@@ -497,6 +519,8 @@ ENV
 do_up() {
     local t0=$SECONDS
     do_stop
+    # A half-started site is worse than none: on failure stop what did start (logs stay).
+    trap 'rc=$?; if [ $rc -ne 0 ]; then do_stop; warn "start-up failed; logs in ${LOGS#"$BKX_ROOT"/}/"; fi; exit $rc' EXIT
     mkdir -p "$SITE_DIR"
     preflight
     if [ "$SITE_FRESH" = 1 ]; then
