@@ -32,14 +32,21 @@ fn parse_db(m: &Map<String, Value>) -> Result<DbConfig> {
         host: i.opt_str("host", 255)?.map_or(d.host, str::to_owned),
         port: i.opt_int("port", 1, 65_535)?.map_or(d.port, |p| p as u16),
         user: i.opt_str("user", 255)?.map_or(d.user, str::to_owned),
-        password: i.opt_str("password", 1024)?.map_or(d.password, str::to_owned),
+        password: i
+            .opt_str("password", 1024)?
+            .map_or(d.password, str::to_owned),
         name: i
             .opt_str("name", 64)?
             .ok_or_else(|| Error::invalid("name", "db.name (the database name) is required"))?
             .to_owned(),
         prefix: i.opt_str("prefix", 64)?.map_or(d.prefix, str::to_owned),
-        socket: i.opt_str("socket", 1024)?.filter(|s| !s.is_empty()).map(str::to_owned),
-        max_connections: i.opt_int("max_connections", 1, 100)?.map_or(d.max_connections, |n| n as usize),
+        socket: i
+            .opt_str("socket", 1024)?
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
+        max_connections: i
+            .opt_int("max_connections", 1, 100)?
+            .map_or(d.max_connections, |n| n as usize),
     };
     cfg.validate()?;
     Ok(cfg)
@@ -84,7 +91,11 @@ impl ChatManager {
             .php()?
             .unwrap_or("custom")
             .to_owned();
-        Ok(ChatManager { db, platform, settings })
+        Ok(ChatManager {
+            db,
+            platform,
+            settings,
+        })
     }
 
     /// Creates or upgrades the chat tables; returns the schema version. Safe to call often.
@@ -130,7 +141,11 @@ impl ChatManager {
     }
 
     /// Changes status, assignment, booking, tags or metadata.
-    pub fn update_conversation(&self, id_: i64, changes: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
+    pub fn update_conversation(
+        &self,
+        id_: i64,
+        changes: &ZendHashTable,
+    ) -> PhpResult<ZBox<ZendHashTable>> {
         let cid = id("id", id_).php()?;
         let c = array_to_map(changes, "changes").php()?;
         let conv = self.run(|s| async move { s.update_conversation(cid, &c).await })?;
@@ -138,7 +153,11 @@ impl ChatManager {
     }
 
     /// Stores a message (sanitised once, here). A repeated `client_id` returns the stored one.
-    pub fn send_message(&self, conversation_id: i64, message: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
+    pub fn send_message(
+        &self,
+        conversation_id: i64,
+        message: &ZendHashTable,
+    ) -> PhpResult<ZBox<ZendHashTable>> {
         let cid = id("conversation_id", conversation_id).php()?;
         let m = array_to_map(message, "message").php()?;
         let (msg, _) = self.run(|s| async move { s.send_message(cid, &m).await })?;
@@ -146,7 +165,11 @@ impl ChatManager {
     }
 
     /// A page of history, oldest first (before_id / after_id / limit ≤ 100).
-    pub fn get_messages(&self, conversation_id: i64, page: Option<&ZendHashTable>) -> PhpResult<ZBox<ZendHashTable>> {
+    pub fn get_messages(
+        &self,
+        conversation_id: i64,
+        page: Option<&ZendHashTable>,
+    ) -> PhpResult<ZBox<ZendHashTable>> {
         let cid = id("conversation_id", conversation_id).php()?;
         let p = match page {
             Some(p) => array_to_map(p, "page").php()?,
@@ -157,7 +180,11 @@ impl ChatManager {
     }
 
     /// Marks the other side's messages read (reader_type, up_to_id?).
-    pub fn mark_read(&self, conversation_id: i64, read: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
+    pub fn mark_read(
+        &self,
+        conversation_id: i64,
+        read: &ZendHashTable,
+    ) -> PhpResult<ZBox<ZendHashTable>> {
         let cid = id("conversation_id", conversation_id).php()?;
         let r = array_to_map(read, "read").php()?;
         let mark = self.run(|s| async move { s.mark_read(cid, &r).await })?;
@@ -172,7 +199,12 @@ impl ChatManager {
     }
 
     /// Records the customer's rating (1–5) and an optional comment.
-    pub fn rate_conversation(&self, id_: i64, rating: i64, comment: Option<String>) -> PhpResult<ZBox<ZendHashTable>> {
+    pub fn rate_conversation(
+        &self,
+        id_: i64,
+        rating: i64,
+        comment: Option<String>,
+    ) -> PhpResult<ZBox<ZendHashTable>> {
         let cid = id("id", id_).php()?;
         let c = self
             .run(|s| async move { s.rate_conversation(cid, rating, comment.as_deref()).await })?;
@@ -180,20 +212,23 @@ impl ChatManager {
     }
 
     /// Adds tags to a conversation.
-    pub fn tag_conversation(&self, id_: i64, tags: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
+    pub fn tag_conversation(
+        &self,
+        id_: i64,
+        tags: &ZendHashTable,
+    ) -> PhpResult<ZBox<ZendHashTable>> {
         let cid = id("id", id_).php()?;
         let mut wrapper = Map::new();
         wrapper.insert(
             "tags".into(),
             crate::convert::zval_list(tags, "tags").php()?,
         );
-        let c = self
-            .run(|s| async move {
-                let list = Input(&wrapper)
-                    .opt_str_list("tags", bkx_core::chat::MAX_TAG_CHARS)?
-                    .unwrap_or_default();
-                s.tag_conversation(cid, &list).await
-            })?;
+        let c = self.run(|s| async move {
+            let list = Input(&wrapper)
+                .opt_str_list("tags", bkx_core::chat::MAX_TAG_CHARS)?
+                .unwrap_or_default();
+            s.tag_conversation(cid, &list).await
+        })?;
         arr(&c.to_json())
     }
 }

@@ -33,18 +33,28 @@ fn request(claims: &ZendHashTable, ttl: i64) -> Result<TokenRequest> {
     let role = i
         .opt_enum("role", &["customer", "agent", "manager", "admin"])?
         .and_then(Role::parse)
-        .ok_or_else(|| Error::invalid("role", "role is required (customer, agent, manager or admin)"))?;
+        .ok_or_else(|| {
+            Error::invalid(
+                "role",
+                "role is required (customer, agent, manager or admin)",
+            )
+        })?;
     let conversations = match i.get("conversations") {
         None => vec![],
         Some(serde_json::Value::Array(items)) => items
             .iter()
             .map(|v| {
-                v.as_u64()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| Error::invalid("conversations", "conversations must be a list of ids"))
+                v.as_u64().filter(|n| *n > 0).ok_or_else(|| {
+                    Error::invalid("conversations", "conversations must be a list of ids")
+                })
             })
             .collect::<Result<Vec<u64>>>()?,
-        Some(_) => return Err(Error::invalid("conversations", "conversations must be a list of ids")),
+        Some(_) => {
+            return Err(Error::invalid(
+                "conversations",
+                "conversations must be a list of ids",
+            ))
+        }
     };
     Ok(TokenRequest {
         sub: i.req_str("sub", 80)?.to_owned(),

@@ -17,13 +17,19 @@ pub fn array_to_map(ht: &ZendHashTable, field: &str) -> Result<Map<String, Value
     match array_to_json(ht, field, 0)? {
         Value::Object(m) => Ok(m),
         Value::Array(a) if a.is_empty() => Ok(Map::new()),
-        _ => Err(Error::invalid(field, format!("{field} must be an array with string keys"))),
+        _ => Err(Error::invalid(
+            field,
+            format!("{field} must be an array with string keys"),
+        )),
     }
 }
 
 fn array_to_json(ht: &ZendHashTable, field: &str, depth: usize) -> Result<Value> {
     if depth > MAX_DEPTH {
-        return Err(Error::invalid(field, format!("{field} is nested too deeply")));
+        return Err(Error::invalid(
+            field,
+            format!("{field} is nested too deeply"),
+        ));
     }
     if ht.has_sequential_keys() {
         let mut out = Vec::with_capacity(ht.len());
@@ -38,10 +44,9 @@ fn array_to_json(ht: &ZendHashTable, field: &str, depth: usize) -> Result<Value>
             ArrayKey::Long(i) => i.to_string(),
             ArrayKey::String(s) => s,
             ArrayKey::Str(s) => s.to_owned(),
-            ArrayKey::ZendString(s) => s
-                .as_str()
-                .map(str::to_owned)
-                .map_err(|_| Error::invalid(field, format!("{field} has a key that is not UTF-8")))?,
+            ArrayKey::ZendString(s) => s.as_str().map(str::to_owned).map_err(|_| {
+                Error::invalid(field, format!("{field} has a key that is not UTF-8"))
+            })?,
         };
         let child = zval_to_json(v, &key, depth + 1)?;
         out.insert(key, child);
@@ -118,7 +123,10 @@ pub fn json_to_array(v: &Value) -> Result<ZBox<ZendHashTable>> {
 }
 
 fn php_err(e: ext_php_rs::error::Error) -> Error {
-    Error::new(bkx_core::ErrorCode::StorageError, format!("could not build a PHP value: {e}"))
+    Error::new(
+        bkx_core::ErrorCode::StorageError,
+        format!("could not build a PHP value: {e}"),
+    )
 }
 
 /// Converts a PHP array that must be a list (e.g. tags) into a JSON array.

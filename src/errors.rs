@@ -10,9 +10,9 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 use bkx_core::{Error, ErrorCode};
 use ext_php_rs::args::ArgInfoTables;
 use ext_php_rs::builders::{ClassBuilder, ClassProperty, FunctionBuilder};
+use ext_php_rs::convert::IntoZval;
 use ext_php_rs::exception::PhpException;
 use ext_php_rs::flags::{DataType, MethodFlags, PropertyFlags};
-use ext_php_rs::convert::IntoZval;
 use ext_php_rs::types::{ZendObject, Zval};
 use ext_php_rs::zend::{ce, run_handler, ClassEntry, ExecuteData, ExecutorGlobals};
 
@@ -131,7 +131,11 @@ pub fn register() -> ext_php_rs::error::Result<()> {
             Ok(z)
         }))
         .method(
-            FunctionBuilder::new("getErrorCode", get_error_code).returns(DataType::String, false, false),
+            FunctionBuilder::new("getErrorCode", get_error_code).returns(
+                DataType::String,
+                false,
+                false,
+            ),
             MethodFlags::Public,
         )
         .method(
@@ -176,7 +180,9 @@ fn build(err: &Error) -> Option<Zval> {
         std::mem::replace(&mut eg.fake_scope, std::ptr::from_ref(base_ce()).cast_mut())
     };
     let ok = obj.set_property("message", err.message.as_str()).is_ok()
-        && obj.set_property("code", i64::from(err.code.numeric())).is_ok()
+        && obj
+            .set_property("code", i64::from(err.code.numeric()))
+            .is_ok()
         && obj.set_property("errorCode", err.code.as_str()).is_ok()
         && obj.set_property("details", details).is_ok();
     ExecutorGlobals::get_mut().fake_scope = previous;

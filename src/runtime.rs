@@ -34,7 +34,12 @@ fn build_runtime() -> Result<Runtime> {
         .enable_io()
         .enable_time()
         .build()
-        .map_err(|e| Error::new(ErrorCode::StorageError, format!("cannot start the I/O runtime: {e}")))
+        .map_err(|e| {
+            Error::new(
+                ErrorCode::StorageError,
+                format!("cannot start the I/O runtime: {e}"),
+            )
+        })
 }
 
 /// Runs `f` with this process's chat service for `db`, blocking until it completes.

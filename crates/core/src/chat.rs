@@ -40,8 +40,11 @@ pub struct ChatService {
 
 fn check_metadata(field: &str, m: &Map<String, Value>) -> Result<()> {
     if Value::Object(m.clone()).to_string().len() > MAX_METADATA_BYTES {
-        return Err(Error::invalid(field, format!("{field} is larger than {MAX_METADATA_BYTES} bytes"))
-            .with("max", MAX_METADATA_BYTES));
+        return Err(Error::invalid(
+            field,
+            format!("{field} is larger than {MAX_METADATA_BYTES} bytes"),
+        )
+        .with("max", MAX_METADATA_BYTES));
     }
     Ok(())
 }
@@ -58,7 +61,9 @@ fn normalise_tags(raw: &[&str]) -> Result<Vec<String>> {
         }
     }
     if out.len() > MAX_TAGS {
-        return Err(Error::invalid("tags", format!("at most {MAX_TAGS} tags")).with("max", MAX_TAGS));
+        return Err(
+            Error::invalid("tags", format!("at most {MAX_TAGS} tags")).with("max", MAX_TAGS)
+        );
     }
     Ok(out)
 }
@@ -108,7 +113,10 @@ impl ChatService {
     }
 
     /// Starts a conversation (and, optionally, its first customer message).
-    pub async fn create_conversation(&self, data: &Map<String, Value>) -> Result<(Conversation, Option<Message>)> {
+    pub async fn create_conversation(
+        &self,
+        data: &Map<String, Value>,
+    ) -> Result<(Conversation, Option<Message>)> {
         let i = Input(data);
         let platform = i
             .opt_enum("platform", model::PLATFORMS)?
@@ -118,11 +126,17 @@ impl ChatService {
         let visitor_id = i.opt_str("visitor_id", 64)?.map(str::to_owned);
         if let Some(v) = &visitor_id {
             if !is_valid_visitor_id(v) {
-                return Err(Error::invalid("visitor_id", "visitor_id must be 8–64 characters of letters, digits, - and _"));
+                return Err(Error::invalid(
+                    "visitor_id",
+                    "visitor_id must be 8–64 characters of letters, digits, - and _",
+                ));
             }
         }
         if customer_id.is_none() && visitor_id.is_none() {
-            return Err(Error::invalid("customer_id", "a conversation needs a customer_id or a visitor_id"));
+            return Err(Error::invalid(
+                "customer_id",
+                "a conversation needs a customer_id or a visitor_id",
+            ));
         }
         let assigned_agent_id = i.opt_id("assigned_agent_id")?;
         let mut metadata = i.opt_map("metadata")?.cloned().unwrap_or_default();
@@ -142,29 +156,53 @@ impl ChatService {
             }),
             Some(v @ Value::Object(_)) => {
                 let m = self.parse_message(crate::input::as_map("message", v)?)?;
-                Some(NewMessage { sender_type: "customer".into(), sender_id: m.sender_id.or(customer_id), ..m })
+                Some(NewMessage {
+                    sender_type: "customer".into(),
+                    sender_id: m.sender_id.or(customer_id),
+                    ..m
+                })
             }
-            Some(_) => return Err(Error::invalid("message", "message must be a string or an array")),
+            Some(_) => {
+                return Err(Error::invalid(
+                    "message",
+                    "message must be a string or an array",
+                ))
+            }
         };
         let new = NewConversation {
             platform,
-            platform_conversation_id: i.opt_str("platform_conversation_id", 255)?.map(str::to_owned),
+            platform_conversation_id: i
+                .opt_str("platform_conversation_id", 255)?
+                .map(str::to_owned),
             customer_id,
             visitor_id,
             assigned_agent_id,
-            status: if assigned_agent_id.is_some() { "active" } else { "waiting" }.into(),
+            status: if assigned_agent_id.is_some() {
+                "active"
+            } else {
+                "waiting"
+            }
+            .into(),
             booking_id: i.opt_id("booking_id")?,
             tags,
             metadata,
         };
         let at = model::now();
-        let mut tx = self.store.pool().start_transaction(TxOpts::default()).await?;
+        let mut tx = self
+            .store
+            .pool()
+            .start_transaction(TxOpts::default())
+            .await?;
         let id = conversations::insert(&mut tx, &self.store, &new, at).await?;
         let mut msg = None;
         if let Some(m) = first {
             let mid = messages::insert(&mut tx, &self.store, id, &m, at).await?;
             let t = self.store.table(crate::store::Table::Conversations);
-            tx.exec_drop(format!("UPDATE {t} SET message_count = 1 WHERE id = ?"), (id,)).await?;
+            tx.exec_drop(
+                format!("UPDATE {t} SET message_count = 1 WHERE id = ?"),
+                (id,),
+            )
+            .await?;
             msg = messages::get(&mut tx, &self.store, mid).await?;
         }
         let conv = conversations::get(&mut tx, &self.store, id, false)
@@ -183,7 +221,10 @@ impl ChatService {
     }
 
     /// Conversations matching `filters`, newest first.
-    pub async fn list_conversations(&self, filters: &Map<String, Value>) -> Result<Vec<Conversation>> {
+    pub async fn list_conversations(
+        &self,
+        filters: &Map<String, Value>,
+    ) -> Result<Vec<Conversation>> {
         let i = Input(filters);
         let f = ConversationFilter {
             status: i.opt_enum("status", model::STATUSES)?.map(str::to_owned),
@@ -200,7 +241,11 @@ impl ChatService {
     }
 
     /// Changes status, assignment, booking link, tags (replace) or metadata (merge).
-    pub async fn update_conversation(&self, id: u64, changes: &Map<String, Value>) -> Result<Conversation> {
+    pub async fn update_conversation(
+        &self,
+        id: u64,
+        changes: &Map<String, Value>,
+    ) -> Result<Conversation> {
         let i = Input(changes);
         let status = i.opt_enum("status", model::STATUSES)?;
         let agent = i.opt_id("assigned_agent_id")?;
@@ -257,7 +302,12 @@ impl ChatService {
         }
         let attachment_url = match i.opt_str("attachment_url", 500)? {
             Some(u) if u.starts_with("https://") || u.starts_with("http://") => Some(u.to_owned()),
-            Some(_) => return Err(Error::invalid("attachment_url", "attachment_url must be an http(s) URL")),
+            Some(_) => {
+                return Err(Error::invalid(
+                    "attachment_url",
+                    "attachment_url must be an http(s) URL",
+                ))
+            }
             None => None,
         };
         let metadata = i.opt_map("metadata")?.cloned().unwrap_or_default();
@@ -267,9 +317,14 @@ impl ChatService {
             platform_message_id: i.opt_str("platform_message_id", 255)?.map(str::to_owned),
             sender_type: sender_type.to_owned(),
             sender_id: i.opt_id("sender_id")?,
-            sender_name: i.opt_str("sender_name", 100)?.map(|n| sanitize::to_text(n).trim().to_owned()),
+            sender_name: i
+                .opt_str("sender_name", 100)?
+                .map(|n| sanitize::to_text(n).trim().to_owned()),
             body: prepare_body(raw)?,
-            message_type: i.opt_enum("message_type", model::MESSAGE_TYPES)?.unwrap_or("text").to_owned(),
+            message_type: i
+                .opt_enum("message_type", model::MESSAGE_TYPES)?
+                .unwrap_or("text")
+                .to_owned(),
             attachment_url,
             metadata,
         })
@@ -277,22 +332,35 @@ impl ChatService {
 
     /// Stores a message. With a `client_id` already used in this conversation, returns the
     /// stored message instead of writing a second row (`bool` = newly created).
-    pub async fn send_message(&self, conversation_id: u64, data: &Map<String, Value>) -> Result<(Message, bool)> {
+    pub async fn send_message(
+        &self,
+        conversation_id: u64,
+        data: &Map<String, Value>,
+    ) -> Result<(Message, bool)> {
         let new = self.parse_message(data)?;
-        let mut tx = self.store.pool().start_transaction(TxOpts::default()).await?;
+        let mut tx = self
+            .store
+            .pool()
+            .start_transaction(TxOpts::default())
+            .await?;
         // The row lock serialises senders of one conversation, so the client_id check and
         // the counters below cannot race.
         let mut conv = conversations::get(&mut tx, &self.store, conversation_id, true)
             .await?
             .ok_or_else(|| Error::not_found("conversation", conversation_id))?;
         if let Some(cid) = &new.client_id {
-            if let Some(existing) = messages::find_by_client_id(&mut tx, &self.store, conversation_id, cid).await? {
+            if let Some(existing) =
+                messages::find_by_client_id(&mut tx, &self.store, conversation_id, cid).await?
+            {
                 tx.rollback().await?;
                 return Ok((existing, false));
             }
         }
         if conv.status == "closed" {
-            return Err(Error::new(ErrorCode::Conflict, "the conversation is closed").with("conversation_id", conversation_id));
+            return Err(
+                Error::new(ErrorCode::Conflict, "the conversation is closed")
+                    .with("conversation_id", conversation_id),
+            );
         }
         let at = model::now();
         let id = messages::insert(&mut tx, &self.store, conversation_id, &new, at).await?;
@@ -310,7 +378,11 @@ impl ChatService {
     }
 
     /// A page of history, oldest first.
-    pub async fn get_messages(&self, conversation_id: u64, page: &Map<String, Value>) -> Result<Vec<Message>> {
+    pub async fn get_messages(
+        &self,
+        conversation_id: u64,
+        page: &Map<String, Value>,
+    ) -> Result<Vec<Message>> {
         let i = Input(page);
         let p = Page {
             before_id: i.opt_id("before_id")?,
@@ -318,7 +390,10 @@ impl ChatService {
             limit: i.opt_int("limit", 1, MAX_PAGE)?.unwrap_or(50) as u32,
         };
         if p.before_id.is_some() && p.after_id.is_some() {
-            return Err(Error::invalid("before_id", "give before_id or after_id, not both"));
+            return Err(Error::invalid(
+                "before_id",
+                "give before_id or after_id, not both",
+            ));
         }
         let mut c = self.store.pool().get_conn().await?;
         conversations::get(&mut c, &self.store, conversation_id, false)
@@ -328,7 +403,11 @@ impl ChatService {
     }
 
     /// Marks the other side's messages read (up to `up_to_id`, default: all).
-    pub async fn mark_read(&self, conversation_id: u64, data: &Map<String, Value>) -> Result<ReadMark> {
+    pub async fn mark_read(
+        &self,
+        conversation_id: u64,
+        data: &Map<String, Value>,
+    ) -> Result<ReadMark> {
         let i = Input(data);
         let reader = i
             .opt_enum("reader_type", &["customer", "agent"])?
@@ -342,9 +421,15 @@ impl ChatService {
             Some(u) => u,
             None => messages::last_id(&mut c, &self.store, conversation_id).await?,
         };
-        let senders: &[&str] = if reader == "customer" { &["agent", "system"] } else { &["customer"] };
+        let senders: &[&str] = if reader == "customer" {
+            &["agent", "system"]
+        } else {
+            &["customer"]
+        };
         let at = model::now();
-        let updated = messages::mark_read(&mut c, &self.store, conversation_id, senders, up_to_id, at).await?;
+        let updated =
+            messages::mark_read(&mut c, &self.store, conversation_id, senders, up_to_id, at)
+                .await?;
         Ok(ReadMark {
             conversation_id,
             reader_type: reader.to_owned(),
@@ -364,14 +449,24 @@ impl ChatService {
     }
 
     /// Records the customer's rating (1–5) and optional comment (stored as plain text).
-    pub async fn rate_conversation(&self, id: u64, rating: i64, comment: Option<&str>) -> Result<Conversation> {
+    pub async fn rate_conversation(
+        &self,
+        id: u64,
+        rating: i64,
+        comment: Option<&str>,
+    ) -> Result<Conversation> {
         if !(1..=5).contains(&rating) {
-            return Err(Error::invalid("rating", "rating must be between 1 and 5").with("min", 1).with("max", 5));
+            return Err(Error::invalid("rating", "rating must be between 1 and 5")
+                .with("min", 1)
+                .with("max", 5));
         }
         let comment = match comment {
             Some(c) if c.chars().count() > MAX_COMMENT_CHARS => {
-                return Err(Error::invalid("comment", format!("the comment is longer than {MAX_COMMENT_CHARS} characters"))
-                    .with("max", MAX_COMMENT_CHARS))
+                return Err(Error::invalid(
+                    "comment",
+                    format!("the comment is longer than {MAX_COMMENT_CHARS} characters"),
+                )
+                .with("max", MAX_COMMENT_CHARS))
             }
             Some(c) => Some(sanitize::to_text(c).trim().to_owned()).filter(|c| !c.is_empty()),
             None => None,
@@ -394,7 +489,8 @@ impl ChatService {
                 }
             }
             if c.tags.len() > MAX_TAGS {
-                return Err(Error::invalid("tags", format!("at most {MAX_TAGS} tags")).with("max", MAX_TAGS));
+                return Err(Error::invalid("tags", format!("at most {MAX_TAGS} tags"))
+                    .with("max", MAX_TAGS));
             }
             Ok(())
         })
@@ -406,7 +502,11 @@ impl ChatService {
     where
         F: FnOnce(&mut Conversation, chrono::NaiveDateTime) -> Result<()>,
     {
-        let mut tx = self.store.pool().start_transaction(TxOpts::default()).await?;
+        let mut tx = self
+            .store
+            .pool()
+            .start_transaction(TxOpts::default())
+            .await?;
         let mut conv = conversations::get(&mut tx, &self.store, id, true)
             .await?
             .ok_or_else(|| Error::not_found("conversation", id))?;

@@ -21,7 +21,10 @@ pub fn as_map<'a>(field: &str, v: &'a Value) -> Result<&'a Map<String, Value>> {
         Value::Object(m) => Ok(m),
         Value::Null => Ok(&EMPTY),
         Value::Array(a) if a.is_empty() => Ok(&EMPTY),
-        _ => Err(Error::invalid(field, format!("{field} must be an array with string keys"))),
+        _ => Err(Error::invalid(
+            field,
+            format!("{field} must be an array with string keys"),
+        )),
     }
 }
 
@@ -121,10 +124,15 @@ impl<'a> Input<'a> {
         let Some(s) = self.opt_str(key, 64)? else {
             return Ok(None);
         };
-        allowed.iter().copied().find(|a| *a == s).map(Some).ok_or_else(|| {
-            Error::invalid(key, format!("{key} must be one of: {}", allowed.join(", ")))
-                .with("allowed", allowed.to_vec())
-        })
+        allowed
+            .iter()
+            .copied()
+            .find(|a| *a == s)
+            .map(Some)
+            .ok_or_else(|| {
+                Error::invalid(key, format!("{key} must be one of: {}", allowed.join(", ")))
+                    .with("allowed", allowed.to_vec())
+            })
     }
 
     /// A boolean (PHP bools, 0/1, "0"/"1", "true"/"false").
@@ -156,7 +164,10 @@ impl<'a> Input<'a> {
             return Ok(None);
         };
         let Value::Array(items) = v else {
-            return Err(Error::invalid(key, format!("{key} must be a list of strings")));
+            return Err(Error::invalid(
+                key,
+                format!("{key} must be a list of strings"),
+            ));
         };
         items
             .iter()
@@ -166,7 +177,10 @@ impl<'a> Input<'a> {
                     key,
                     format!("each {key} entry must be at most {max_chars} characters"),
                 )),
-                _ => Err(Error::invalid(key, format!("{key} must be a list of strings"))),
+                _ => Err(Error::invalid(
+                    key,
+                    format!("{key} must be a list of strings"),
+                )),
             })
             .collect::<Result<Vec<_>>>()
             .map(Some)
@@ -203,7 +217,10 @@ mod tests {
     fn enums_and_lengths_are_checked() {
         let m = json!({"t": "agent", "u": "robot", "s": "abcdef"});
         let i = Input(m.as_object().unwrap());
-        assert_eq!(i.opt_enum("t", &["customer", "agent"]).unwrap(), Some("agent"));
+        assert_eq!(
+            i.opt_enum("t", &["customer", "agent"]).unwrap(),
+            Some("agent")
+        );
         assert!(i.opt_enum("u", &["customer", "agent"]).is_err());
         assert!(i.opt_str("s", 5).is_err());
         assert_eq!(i.opt_str("s", 6).unwrap(), Some("abcdef"));

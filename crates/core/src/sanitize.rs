@@ -52,9 +52,11 @@ static POLICY: Lazy<Builder<'static>> = Lazy::new(|| {
         .url_relative(UrlRelative::Deny)
         .link_rel(Some(LINK_REL))
         .clean_content_tags(
-            ["script", "style", "template", "noscript", "iframe", "textarea", "title", "xmp"]
-                .into_iter()
-                .collect(),
+            [
+                "script", "style", "template", "noscript", "iframe", "textarea", "title", "xmp",
+            ]
+            .into_iter()
+            .collect(),
         )
         .strip_comments(true);
     b
@@ -63,9 +65,11 @@ static POLICY: Lazy<Builder<'static>> = Lazy::new(|| {
 static TEXT_POLICY: Lazy<Builder<'static>> = Lazy::new(|| {
     let mut b = Builder::empty();
     b.clean_content_tags(
-        ["script", "style", "template", "noscript", "iframe", "textarea", "title", "xmp"]
-            .into_iter()
-            .collect(),
+        [
+            "script", "style", "template", "noscript", "iframe", "textarea", "title", "xmp",
+        ]
+        .into_iter()
+        .collect(),
     )
     .strip_comments(true);
     b
@@ -74,7 +78,8 @@ static TEXT_POLICY: Lazy<Builder<'static>> = Lazy::new(|| {
 /// True when `s` cannot contain markup or anything html5ever would rewrite, so the
 /// sanitised form is the input itself. Chat is mostly plain text; this keeps it cheap.
 fn is_plain_text(s: &str) -> bool {
-    !s.bytes().any(|b| matches!(b, b'<' | b'>' | b'&' | b'\0' | b'\r'))
+    !s.bytes()
+        .any(|b| matches!(b, b'<' | b'>' | b'&' | b'\0' | b'\r'))
 }
 
 /// Returns chat-safe HTML for `html`.
@@ -143,7 +148,10 @@ mod tests {
 
     #[test]
     fn to_text_drops_tags_and_decodes() {
-        assert_eq!(to_text("<p>Tom &amp; <b>Jerry</b></p><script>x</script>"), "Tom & Jerry");
+        assert_eq!(
+            to_text("<p>Tom &amp; <b>Jerry</b></p><script>x</script>"),
+            "Tom & Jerry"
+        );
         assert_eq!(to_text("plain"), "plain");
     }
 }

@@ -112,8 +112,7 @@ pub fn parse_subject(sub: &str) -> Result<Subject> {
 /// Visitor ids are opaque tokens we generate: 8–64 characters of `[A-Za-z0-9_-]`.
 pub fn is_valid_visitor_id(v: &str) -> bool {
     (8..=64).contains(&v.len())
-        && v
-            .bytes()
+        && v.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
@@ -137,8 +136,7 @@ fn check_secret(secret: &[u8]) -> Result<()> {
 }
 
 fn mac(secret: &[u8]) -> Result<Hmac<Sha256>> {
-    Hmac::<Sha256>::new_from_slice(secret)
-        .map_err(|_| Error::invalid("secret", "unusable secret"))
+    Hmac::<Sha256>::new_from_slice(secret).map_err(|_| Error::invalid("secret", "unusable secret"))
 }
 
 /// What a caller asks to be signed.
@@ -201,7 +199,8 @@ fn forged(why: &str) -> Error {
 pub fn verify(token: &str, secret: &[u8], now: i64) -> Result<Claims> {
     check_secret(secret)?;
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(forged("not a JWS compact token"));
     };
@@ -260,7 +259,10 @@ mod tests {
         let back = verify(&t, SECRET, 1_100).unwrap();
         assert_eq!(back, c);
         assert_eq!(back.exp, 1_900);
-        assert_eq!(back.subject().unwrap(), Subject::Visitor("visitor-12345".into()));
+        assert_eq!(
+            back.subject().unwrap(),
+            Subject::Visitor("visitor-12345".into())
+        );
     }
 
     #[test]
@@ -274,7 +276,10 @@ mod tests {
     fn forged_tokens_are_refused() {
         let (t, _) = issue(&req(), SECRET, 1_000).unwrap();
         let other = b"another-secret-another-secret-0000";
-        assert_eq!(verify(&t, other, 1_000).unwrap_err().code, ErrorCode::SignatureInvalid);
+        assert_eq!(
+            verify(&t, other, 1_000).unwrap_err().code,
+            ErrorCode::SignatureInvalid
+        );
         // Swap the role claim for "admin" and keep the signature.
         let parts: Vec<&str> = t.split('.').collect();
         let mut claims: serde_json::Value =
@@ -295,15 +300,27 @@ mod tests {
             URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#),
             parts[1]
         );
-        assert_eq!(verify(&none, SECRET, 1_000).unwrap_err().code, ErrorCode::SignatureInvalid);
-        assert_eq!(verify("garbage", SECRET, 1_000).unwrap_err().code, ErrorCode::SignatureInvalid);
+        assert_eq!(
+            verify(&none, SECRET, 1_000).unwrap_err().code,
+            ErrorCode::SignatureInvalid
+        );
+        assert_eq!(
+            verify("garbage", SECRET, 1_000).unwrap_err().code,
+            ErrorCode::SignatureInvalid
+        );
     }
 
     #[test]
     fn short_secrets_and_bad_subjects_are_rejected() {
-        assert_eq!(issue(&req(), b"short", 0).unwrap_err().code, ErrorCode::InvalidArgument);
+        assert_eq!(
+            issue(&req(), b"short", 0).unwrap_err().code,
+            ErrorCode::InvalidArgument
+        );
         let mut r = req();
         r.sub = "x:1".into();
-        assert_eq!(issue(&r, SECRET, 0).unwrap_err().code, ErrorCode::InvalidArgument);
+        assert_eq!(
+            issue(&r, SECRET, 0).unwrap_err().code,
+            ErrorCode::InvalidArgument
+        );
     }
 }

@@ -64,7 +64,10 @@ fn from_row(mut r: Row) -> Conversation {
         rating_comment: r.take("rating_comment").flatten(),
         first_response_time: r.take("first_response_time").flatten(),
         resolution_time: r.take("resolution_time").flatten(),
-        message_count: r.take::<Option<i64>, _>("message_count").flatten().unwrap_or(0),
+        message_count: r
+            .take::<Option<i64>, _>("message_count")
+            .flatten()
+            .unwrap_or(0),
         booking_id: r.take("booking_id").flatten(),
         tags: json_tags(r.take("tags").flatten()),
         metadata: json_map(r.take("metadata").flatten()),
@@ -76,48 +79,65 @@ fn from_row(mut r: Row) -> Conversation {
 }
 
 /// Inserts a row; returns its id.
-pub async fn insert(q: &mut impl Queryable, store: &Store, c: &NewConversation, at: NaiveDateTime) -> Result<u64> {
+pub async fn insert(
+    q: &mut impl Queryable,
+    store: &Store,
+    c: &NewConversation,
+    at: NaiveDateTime,
+) -> Result<u64> {
     let t = store.table(Table::Conversations);
     let r = q
         .exec_iter(
-        format!(
-            "INSERT INTO {t} (platform, platform_conversation_id, customer_id, visitor_id, \
+            format!(
+                "INSERT INTO {t} (platform, platform_conversation_id, customer_id, visitor_id, \
              assigned_agent_id, status, message_count, booking_id, tags, metadata, started_at, \
              created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)"
-        ),
-        vec![
-            SqlValue::from(&c.platform),
-            SqlValue::from(&c.platform_conversation_id),
-            SqlValue::from(c.customer_id),
-            SqlValue::from(&c.visitor_id),
-            SqlValue::from(c.assigned_agent_id),
-            SqlValue::from(&c.status),
-            SqlValue::from(c.booking_id),
-            SqlValue::from(serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".into())),
-            SqlValue::from(Value::Object(c.metadata.clone()).to_string()),
-            SqlValue::from(at),
-            SqlValue::from(at),
-            SqlValue::from(at),
-        ],
-    )
-    .await?;
+            ),
+            vec![
+                SqlValue::from(&c.platform),
+                SqlValue::from(&c.platform_conversation_id),
+                SqlValue::from(c.customer_id),
+                SqlValue::from(&c.visitor_id),
+                SqlValue::from(c.assigned_agent_id),
+                SqlValue::from(&c.status),
+                SqlValue::from(c.booking_id),
+                SqlValue::from(serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".into())),
+                SqlValue::from(Value::Object(c.metadata.clone()).to_string()),
+                SqlValue::from(at),
+                SqlValue::from(at),
+                SqlValue::from(at),
+            ],
+        )
+        .await?;
     let id = r.last_insert_id().unwrap_or(0);
     r.drop_result().await?;
     Ok(id)
 }
 
 /// Reads one row; `for_update` locks it inside a transaction.
-pub async fn get(q: &mut impl Queryable, store: &Store, id: u64, for_update: bool) -> Result<Option<Conversation>> {
+pub async fn get(
+    q: &mut impl Queryable,
+    store: &Store,
+    id: u64,
+    for_update: bool,
+) -> Result<Option<Conversation>> {
     let t = store.table(Table::Conversations);
     let lock = if for_update { " FOR UPDATE" } else { "" };
     let row: Option<Row> = q
-        .exec_first(format!("SELECT {COLUMNS} FROM {t} WHERE id = ?{lock}"), (id,))
+        .exec_first(
+            format!("SELECT {COLUMNS} FROM {t} WHERE id = ?{lock}"),
+            (id,),
+        )
         .await?;
     Ok(row.map(from_row))
 }
 
 /// Lists rows, newest first.
-pub async fn list(q: &mut impl Queryable, store: &Store, f: &ConversationFilter) -> Result<Vec<Conversation>> {
+pub async fn list(
+    q: &mut impl Queryable,
+    store: &Store,
+    f: &ConversationFilter,
+) -> Result<Vec<Conversation>> {
     let t = store.table(Table::Conversations);
     let mut sql = format!("SELECT {COLUMNS} FROM {t} WHERE 1 = 1");
     let mut params: Vec<SqlValue> = Vec::new();

@@ -70,27 +70,27 @@ pub async fn insert(
     let t = store.table(Table::Messages);
     let r = q
         .exec_iter(
-        format!(
-            "INSERT INTO {t} (conversation_id, client_id, platform_message_id, sender_type, \
+            format!(
+                "INSERT INTO {t} (conversation_id, client_id, platform_message_id, sender_type, \
              sender_id, sender_name, message, message_type, attachment_url, is_read, metadata, \
              sent_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)"
-        ),
-        vec![
-            SqlValue::from(conversation_id),
-            SqlValue::from(&m.client_id),
-            SqlValue::from(&m.platform_message_id),
-            SqlValue::from(&m.sender_type),
-            SqlValue::from(m.sender_id),
-            SqlValue::from(&m.sender_name),
-            SqlValue::from(&m.body),
-            SqlValue::from(&m.message_type),
-            SqlValue::from(&m.attachment_url),
-            SqlValue::from(Value::Object(m.metadata.clone()).to_string()),
-            SqlValue::from(at),
-            SqlValue::from(at),
-        ],
-    )
-    .await?;
+            ),
+            vec![
+                SqlValue::from(conversation_id),
+                SqlValue::from(&m.client_id),
+                SqlValue::from(&m.platform_message_id),
+                SqlValue::from(&m.sender_type),
+                SqlValue::from(m.sender_id),
+                SqlValue::from(&m.sender_name),
+                SqlValue::from(&m.body),
+                SqlValue::from(&m.message_type),
+                SqlValue::from(&m.attachment_url),
+                SqlValue::from(Value::Object(m.metadata.clone()).to_string()),
+                SqlValue::from(at),
+                SqlValue::from(at),
+            ],
+        )
+        .await?;
     let id = r.last_insert_id().unwrap_or(0);
     r.drop_result().await?;
     Ok(id)
@@ -123,7 +123,12 @@ pub async fn find_by_client_id(
 }
 
 /// A page of a conversation's messages, oldest first.
-pub async fn page(q: &mut impl Queryable, store: &Store, conversation_id: u64, p: Page) -> Result<Vec<Message>> {
+pub async fn page(
+    q: &mut impl Queryable,
+    store: &Store,
+    conversation_id: u64,
+    p: Page,
+) -> Result<Vec<Message>> {
     let t = store.table(Table::Messages);
     let mut params: Vec<SqlValue> = vec![conversation_id.into()];
     let mut sql = format!("SELECT {COLUMNS} FROM {t} WHERE conversation_id = ?");
@@ -162,13 +167,13 @@ pub async fn mark_read(
     params.extend(sender_types.iter().map(|s| SqlValue::from(*s)));
     let r = q
         .exec_iter(
-        format!(
-            "UPDATE {t} SET is_read = 1, read_at = ? WHERE conversation_id = ? AND id <= ? \
+            format!(
+                "UPDATE {t} SET is_read = 1, read_at = ? WHERE conversation_id = ? AND id <= ? \
              AND is_read = 0 AND sender_type IN ({placeholders})"
-        ),
-        params,
-    )
-    .await?;
+            ),
+            params,
+        )
+        .await?;
     let n = r.affected_rows();
     r.drop_result().await?;
     Ok(n)
@@ -178,7 +183,10 @@ pub async fn mark_read(
 pub async fn last_id(q: &mut impl Queryable, store: &Store, conversation_id: u64) -> Result<u64> {
     let t = store.table(Table::Messages);
     let v: Option<Option<u64>> = q
-        .exec_first(format!("SELECT MAX(id) FROM {t} WHERE conversation_id = ?"), (conversation_id,))
+        .exec_first(
+            format!("SELECT MAX(id) FROM {t} WHERE conversation_id = ?"),
+            (conversation_id,),
+        )
         .await?;
     Ok(v.flatten().unwrap_or(0))
 }

@@ -169,18 +169,35 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 2,
-        description: "idempotent sends, sender names, visitor and platform look-ups, full-text search",
+        description:
+            "idempotent sends, sender names, visitor and platform look-ups, full-text search",
         steps: &[
             // The client's message id makes retried sends idempotent (zero message loss).
-            Step::AddColumn(Table::Messages, "client_id", "client_id VARCHAR(64) NULL AFTER platform_message_id"),
-            Step::AddColumn(Table::Messages, "sender_name", "sender_name VARCHAR(100) NULL AFTER sender_id"),
+            Step::AddColumn(
+                Table::Messages,
+                "client_id",
+                "client_id VARCHAR(64) NULL AFTER platform_message_id",
+            ),
+            Step::AddColumn(
+                Table::Messages,
+                "sender_name",
+                "sender_name VARCHAR(100) NULL AFTER sender_id",
+            ),
             Step::AddIndex(
                 Table::Messages,
                 "conversation_client_uq",
                 "UNIQUE KEY conversation_client_uq (conversation_id, client_id)",
             ),
-            Step::AddIndex(Table::Messages, "message_ft", "FULLTEXT KEY message_ft (message)"),
-            Step::AddIndex(Table::Conversations, "visitor_id_idx", "INDEX visitor_id_idx (visitor_id(64))"),
+            Step::AddIndex(
+                Table::Messages,
+                "message_ft",
+                "FULLTEXT KEY message_ft (message)",
+            ),
+            Step::AddIndex(
+                Table::Conversations,
+                "visitor_id_idx",
+                "INDEX visitor_id_idx (visitor_id(64))",
+            ),
             Step::AddIndex(
                 Table::Conversations,
                 "platform_conversation_idx",
@@ -233,12 +250,17 @@ async fn run_locked(store: &Store, conn: &mut Conn, target: u32) -> Result<u32> 
     .await?;
     let start = current_version_on(conn, &versions).await?;
     let mut current = start;
-    for m in MIGRATIONS.iter().filter(|m| m.version > start && m.version <= target) {
+    for m in MIGRATIONS
+        .iter()
+        .filter(|m| m.version > start && m.version <= target)
+    {
         for step in m.steps {
             apply(store, conn, step).await?;
         }
         conn.exec_drop(
-            format!("INSERT IGNORE INTO {versions} (version, description, applied_at) VALUES (?, ?, ?)"),
+            format!(
+                "INSERT IGNORE INTO {versions} (version, description, applied_at) VALUES (?, ?, ?)"
+            ),
             (m.version, m.description, now()),
         )
         .await?;
@@ -270,7 +292,13 @@ pub async fn current_version(store: &Store) -> Result<u32> {
     current_version_on(&mut conn, &versions).await
 }
 
-async fn exists(store: &Store, conn: &mut Conn, sql: &str, table: &str, name: &str) -> Result<bool> {
+async fn exists(
+    store: &Store,
+    conn: &mut Conn,
+    sql: &str,
+    table: &str,
+    name: &str,
+) -> Result<bool> {
     let n: Option<i64> = conn.exec_first(sql, (store.db_name(), table, name)).await?;
     Ok(n.unwrap_or(0) > 0)
 }
@@ -279,15 +307,18 @@ async fn apply(store: &Store, conn: &mut Conn, step: &Step) -> Result<()> {
     match step {
         Step::CreateTable(t, body) => {
             let name = store.table(*t);
-            conn.query_drop(format!("CREATE TABLE IF NOT EXISTS {name} ({body}) {TABLE_OPTIONS}"))
-                .await?;
+            conn.query_drop(format!(
+                "CREATE TABLE IF NOT EXISTS {name} ({body}) {TABLE_OPTIONS}"
+            ))
+            .await?;
         }
         Step::AddColumn(t, column, ddl) => {
             let name = store.table(*t);
             let sql = "SELECT COUNT(*) FROM information_schema.COLUMNS
                        WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?";
             if !exists(store, conn, sql, &name, column).await? {
-                conn.query_drop(format!("ALTER TABLE {name} ADD COLUMN {ddl}")).await?;
+                conn.query_drop(format!("ALTER TABLE {name} ADD COLUMN {ddl}"))
+                    .await?;
             }
         }
         Step::AddIndex(t, index, ddl) => {
@@ -295,7 +326,8 @@ async fn apply(store: &Store, conn: &mut Conn, step: &Step) -> Result<()> {
             let sql = "SELECT COUNT(*) FROM information_schema.STATISTICS
                        WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = ?";
             if !exists(store, conn, sql, &name, index).await? {
-                conn.query_drop(format!("ALTER TABLE {name} ADD {ddl}")).await?;
+                conn.query_drop(format!("ALTER TABLE {name} ADD {ddl}"))
+                    .await?;
             }
         }
         Step::MessagesForeignKey => {

@@ -60,7 +60,10 @@ impl DbConfig {
             return Err(Error::invalid("name", "the database name is required"));
         }
         if self.host.is_empty() && self.socket.is_none() {
-            return Err(Error::invalid("host", "a database host or socket is required"));
+            return Err(Error::invalid(
+                "host",
+                "a database host or socket is required",
+            ));
         }
         if self.max_connections == 0 || self.max_connections > 100 {
             return Err(Error::invalid(
@@ -119,7 +122,10 @@ impl Store {
             .db_name(Some(cfg.name.clone()))
             .pool_opts(PoolOpts::default().with_constraints(constraints))
             // Every time we write is UTC; keep the session aligned so NOW() agrees.
-            .init(vec!["SET time_zone = '+00:00'", "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci"]);
+            .init(vec![
+                "SET time_zone = '+00:00'",
+                "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci",
+            ]);
         b = match &cfg.socket {
             Some(s) => b.socket(Some(s.clone())),
             None => b.ip_or_hostname(cfg.host.clone()).tcp_port(cfg.port),
@@ -157,5 +163,18 @@ impl Store {
         let mut c = self.pool.get_conn().await?;
         c.ping().await?;
         Ok(())
+    }
+}
+
+/// Raw access for integration tests and maintenance tools (not for application code).
+impl Store {
+    /// The prefixed name of a table given its unprefixed name.
+    pub fn table_by_suffix(&self, suffix: &str) -> String {
+        format!("{}{}", self.prefix, suffix)
+    }
+
+    /// The underlying pool.
+    pub fn raw_pool(&self) -> &Pool {
+        &self.pool
     }
 }

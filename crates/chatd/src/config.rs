@@ -1,0 +1,226 @@
+//! The daemon's configuration: a TOML file, then `BKX_CHATD_*` environment overrides.
+//!
+//! Hosts keep secrets out of files with the environment (systemd `EnvironmentFile=`), and
+//! tests start several daemons from one file with different ports; hence both sources.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use bkx_core::store::DbConfig;
+use serde::Deserialize;
+
+/// What can go wrong while loading the configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {source}")]
+    Parse {
+        path: String,
+        source: toml::de::Error,
+    },
+    #[error("invalid value for {key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+/// The daemon's settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address of the HTTP/Socket.IO listener.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    #[serde(default = "default_db_host")]
+    pub db_host: String,
+    #[serde(default = "default_db_port")]
+    pub db_port: u16,
+    #[serde(default)]
+    pub db_user: String,
+    #[serde(default)]
+    pub db_password: String,
+    #[serde(default)]
+    pub db_name: String,
+    #[serde(default = "default_prefix")]
+    pub db_prefix: String,
+    #[serde(default)]
+    pub db_socket: Option<String>,
+    #[serde(default = "default_pool")]
+    pub db_max_connections: usize,
+    /// The secret shared with WordPress to verify client tokens.
+    #[serde(default)]
+    pub secret: String,
+    /// Redis URL for multi-node fan-out (optional).
+    #[serde(default)]
+    pub redis_url: Option<String>,
+    /// `info`, `debug`, ... (overridden by `RUST_LOG`).
+    #[serde(default = "default_log_level")]
+    pub log_level: String,
+    /// `text` or `json`.
+    #[serde(default = "default_log_format")]
+    pub log_format: String,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8089".into()
+}
+fn default_db_host() -> String {
+    "127.0.0.1".into()
+}
+fn default_db_port() -> u16 {
+    3306
+}
+fn default_prefix() -> String {
+    "wp_".into()
+}
+fn default_pool() -> usize {
+    16
+}
+fn default_log_level() -> String {
+    "info".into()
+}
+fn default_log_format() -> String {
+    "text".into()
+}
+
+impl Config {
+    /// Reads `path` (if given), applies the environment, validates.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let text = match path {
+            Some(p) => std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                path: p.display().to_string(),
+                source,
+            })?,
+            None => String::new(),
+        };
+        Self::from_parts(&text, path, |k| std::env::var(k).ok())
+    }
+
+    /// Parses `text`, applies overrides from `env`, validates. Pure, for tests.
+    pub fn from_parts(
+        text: &str,
+        path: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let mut c: Config = toml::from_str(text).map_err(|source| ConfigError::Parse {
+            path: path.map_or_else(|| "(none)".into(), |p| p.display().to_string()),
+            source,
+        })?;
+        let set = |v: &mut String, k: &str| {
+            if let Some(x) = env(k) {
+                *v = x;
+            }
+        };
+        set(&mut c.listen, "BKX_CHATD_LISTEN");
+        set(&mut c.db_host, "BKX_CHATD_DB_HOST");
+        set(&mut c.db_user, "BKX_CHATD_DB_USER");
+        set(&mut c.db_password, "BKX_CHATD_DB_PASSWORD");
+        set(&mut c.db_name, "BKX_CHATD_DB_NAME");
+        set(&mut c.db_prefix, "BKX_CHATD_DB_PREFIX");
+        set(&mut c.secret, "BKX_CHATD_SECRET");
+        set(&mut c.log_level, "BKX_CHATD_LOG_LEVEL");
+        set(&mut c.log_format, "BKX_CHATD_LOG_FORMAT");
+        if let Some(p) = env("BKX_CHATD_DB_PORT") {
+            c.db_port = p.parse().map_err(|_| ConfigError::Invalid {
+                key: "db_port",
+                message: format!("{p:?} is not a port number"),
+            })?;
+        }
+        if let Some(s) = env("BKX_CHATD_DB_SOCKET") {
+            c.db_socket = Some(s).filter(|s| !s.is_empty());
+        }
+        if let Some(r) = env("BKX_CHATD_REDIS_URL") {
+            c.redis_url = Some(r).filter(|r| !r.is_empty());
+        }
+        c.validate()?;
+        Ok(c)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        self.listen_addr()?;
+        if self.secret.len() < bkx_core::token::MIN_SECRET_BYTES {
+            return Err(ConfigError::Invalid {
+                key: "secret",
+                message: format!(
+                    "must be at least {} bytes (the secret WordPress signs tokens with)",
+                    bkx_core::token::MIN_SECRET_BYTES
+                ),
+            });
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return Err(ConfigError::Invalid {
+                key: "log_format",
+                message: "must be \"text\" or \"json\"".into(),
+            });
+        }
+        self.db_config()
+            .validate()
+            .map_err(|e| ConfigError::Invalid {
+                key: "db",
+                message: e.message,
+            })
+    }
+
+    /// The parsed listen address.
+    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.listen.parse().map_err(|_| ConfigError::Invalid {
+            key: "listen",
+            message: format!("{:?} is not an address like 127.0.0.1:8089", self.listen),
+        })
+    }
+
+    /// The store configuration.
+    pub fn db_config(&self) -> DbConfig {
+        DbConfig {
+            host: self.db_host.clone(),
+            port: self.db_port,
+            user: self.db_user.clone(),
+            password: self.db_password.clone(),
+            name: self.db_name.clone(),
+            prefix: self.db_prefix.clone(),
+            socket: self.db_socket.clone(),
+            max_connections: self.db_max_connections,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+        listen = "127.0.0.1:9000"
+        db_user = "u"
+        db_name = "wp"
+        secret = "0123456789abcdef0123456789abcdef"
+    "#;
+
+    #[test]
+    fn file_then_environment() {
+        let c = Config::from_parts(GOOD, None, |k| {
+            (k == "BKX_CHATD_LISTEN").then(|| "127.0.0.1:9100".into())
+        })
+        .unwrap();
+        assert_eq!(c.listen, "127.0.0.1:9100");
+        assert_eq!(c.db_name, "wp");
+        assert_eq!(c.db_prefix, "wp_");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = Config::from_parts("db_name = \"wp\"", None, |_| None).unwrap_err();
+        assert!(e.to_string().contains("secret"), "{e}");
+        let e = Config::from_parts(GOOD, None, |k| {
+            (k == "BKX_CHATD_DB_PORT").then(|| "x".into())
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("db_port"), "{e}");
+        let e = Config::from_parts("nope = 1", None, |_| None).unwrap_err();
+        assert!(e.to_string().contains("unknown field"), "{e}");
+        let e = Config::from_parts(&GOOD.replace("127.0.0.1:9000", "nowhere"), None, |_| None)
+            .unwrap_err();
+        assert!(e.to_string().contains("listen"), "{e}");
+    }
+}

@@ -1,0 +1,437 @@
+//! The store against a real MariaDB/MySQL.
+//!
+//! Connection from `BKX_TEST_DB_HOST`, `_PORT`, `_USER`, `_PASS`, `_NAME` (defaults: root with
+//! an empty password on 127.0.0.1:3306, database `bkx_livechat_cargo`, created if missing).
+//! Each test uses its own table prefix, so tests run in parallel without seeing each other.
+//! A missing database fails the tests: it never skips them.
+
+use bkx_core::chat::ChatService;
+use bkx_core::store::{migrations, DbConfig, Store};
+use bkx_core::ErrorCode;
+use mysql_async::prelude::*;
+use serde_json::{json, Map, Value};
+
+fn env(k: &str, d: &str) -> String {
+    std::env::var(k).unwrap_or_else(|_| d.to_owned())
+}
+
+fn base_config(prefix: &str) -> DbConfig {
+    DbConfig {
+        host: env("BKX_TEST_DB_HOST", "127.0.0.1"),
+        port: env("BKX_TEST_DB_PORT", "3306")
+            .parse()
+            .expect("BKX_TEST_DB_PORT"),
+        user: env("BKX_TEST_DB_USER", "root"),
+        password: env("BKX_TEST_DB_PASS", ""),
+        name: env("BKX_TEST_DB_NAME", "bkx_livechat_cargo"),
+        prefix: prefix.to_owned(),
+        socket: None,
+        max_connections: 8,
+    }
+}
+
+async fn ensure_database(cfg: &DbConfig) {
+    let opts = mysql_async::OptsBuilder::default()
+        .ip_or_hostname(cfg.host.clone())
+        .tcp_port(cfg.port)
+        .user(Some(cfg.user.clone()))
+        .pass(Some(cfg.password.clone()));
+    let mut c = mysql_async::Conn::new(opts).await.unwrap_or_else(|e| {
+        panic!(
+            "MariaDB is not reachable at {}:{} as {} ({e}); `make test` starts it",
+            cfg.host, cfg.port, cfg.user
+        )
+    });
+    c.query_drop(format!(
+        "CREATE DATABASE IF NOT EXISTS `{}` CHARACTER SET utf8mb4",
+        cfg.name
+    ))
+    .await
+    .expect("create test database");
+    c.disconnect().await.ok();
+}
+
+/// A fresh, migrated service with its own prefix; drops its tables first.
+async fn service(prefix: &str) -> ChatService {
+    let cfg = base_config(prefix);
+    ensure_database(&cfg).await;
+    let store = Store::new(&cfg).expect("store");
+    drop_tables(&store).await;
+    let s = ChatService::new(store, "custom").expect("service");
+    assert_eq!(
+        s.migrate().await.expect("migrate"),
+        migrations::latest_version()
+    );
+    s
+}
+
+async fn drop_tables(store: &Store) {
+    let mut c = store_conn(store).await;
+    for t in [
+        "bkx_chat_messages",
+        "bkx_chat_conversations",
+        "bkx_chat_agents",
+        "bkx_chat_triggers",
+        "bkx_chat_canned_responses",
+        "bkx_chat_analytics",
+        "bkx_chat_schema_version",
+    ] {
+        let name = store.table_by_suffix(t);
+        c.query_drop(format!("DROP TABLE IF EXISTS {name}"))
+            .await
+            .expect("drop");
+    }
+}
+
+async fn store_conn(store: &Store) -> mysql_async::Conn {
+    store.raw_pool().get_conn().await.expect("connection")
+}
+
+fn obj(v: Value) -> Map<String, Value> {
+    v.as_object().cloned().expect("object")
+}
+
+async fn count(store: &Store, suffix: &str) -> i64 {
+    let mut c = store_conn(store).await;
+    let t = store.table_by_suffix(suffix);
+    c.query_first::<i64, _>(format!("SELECT COUNT(*) FROM {t}"))
+        .await
+        .expect("count")
+        .unwrap_or(-1)
+}
+
+#[tokio::test]
+async fn migrate_creates_every_table_column_and_index_and_is_idempotent() {
+    let s = service("tmig_").await;
+    assert_eq!(s.migrate().await.unwrap(), migrations::latest_version());
+    assert_eq!(
+        migrations::current_version(s.store()).await.unwrap(),
+        migrations::latest_version()
+    );
+    let mut c = store_conn(s.store()).await;
+    let db = env("BKX_TEST_DB_NAME", "bkx_livechat_cargo");
+    let cols: Vec<String> = c
+        .exec(
+            "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+            (&db, "tmig_bkx_chat_messages"),
+        )
+        .await
+        .unwrap();
+    for col in [
+        "conversation_id",
+        "platform_message_id",
+        "sender_type",
+        "message",
+        "is_read",
+        "read_at",
+        "client_id",
+        "sender_name",
+    ] {
+        assert!(
+            cols.iter().any(|c| c == col),
+            "missing column {col}: {cols:?}"
+        );
+    }
+    let idx: Vec<(String, String)> = c
+        .exec(
+            "SELECT INDEX_NAME, INDEX_TYPE FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+            (&db, "tmig_bkx_chat_messages"),
+        )
+        .await
+        .unwrap();
+    assert!(
+        idx.contains(&("message_ft".into(), "FULLTEXT".into())),
+        "{idx:?}"
+    );
+    for t in [
+        "conversations",
+        "agents",
+        "triggers",
+        "canned_responses",
+        "analytics",
+    ] {
+        let n: Option<i64> = c
+            .exec_first(
+                "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                (&db, format!("tmig_bkx_chat_{t}")),
+            )
+            .await
+            .unwrap();
+        assert_eq!(n, Some(1), "table {t}");
+    }
+}
+
+#[tokio::test]
+async fn an_older_schema_is_upgraded_in_place_without_losing_rows() {
+    let cfg = base_config("tupg_");
+    ensure_database(&cfg).await;
+    let store = Store::new(&cfg).unwrap();
+    drop_tables(&store).await;
+    assert_eq!(migrations::migrate_to(&store, 1).await.unwrap(), 1);
+    let mut c = store_conn(&store).await;
+    c.query_drop(
+        "INSERT INTO tupg_bkx_chat_conversations (platform, visitor_id, status, started_at, created_at, updated_at)
+         VALUES ('custom', 'old-visitor-1', 'active', NOW(), NOW(), NOW())",
+    )
+    .await
+    .unwrap();
+    c.query_drop(
+        "INSERT INTO tupg_bkx_chat_messages (conversation_id, sender_type, message, sent_at, created_at)
+         SELECT id, 'customer', 'from v1', NOW(), NOW() FROM tupg_bkx_chat_conversations",
+    )
+    .await
+    .unwrap();
+    let s = ChatService::new(store.clone(), "custom").unwrap();
+    assert_eq!(s.migrate().await.unwrap(), migrations::latest_version());
+    let list = s.list_conversations(&Map::new()).await.unwrap();
+    assert_eq!(list.len(), 1);
+    let msgs = s.get_messages(list[0].id, &Map::new()).await.unwrap();
+    assert_eq!(msgs[0].body, "from v1");
+    // The v2 column works on the upgraded table.
+    let (m, _) = s
+        .send_message(
+            list[0].id,
+            &obj(json!({"sender_type": "agent", "body": "after upgrade", "client_id": "u-1"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(m.client_id.as_deref(), Some("u-1"));
+}
+
+#[tokio::test]
+async fn messages_are_sanitised_counted_and_paged() {
+    let s = service("tmsg_").await;
+    let (conv, first) = s
+        .create_conversation(&obj(
+            json!({"visitor_id": "visitor-0001", "message": "<img src=x onerror=alert(1)>hi"}),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(first.unwrap().body, "hi");
+    assert_eq!(conv.status, "waiting");
+    assert_eq!(conv.message_count, 1);
+    for n in 0..7 {
+        s.send_message(conv.id, &obj(json!({"sender_type": if n % 2 == 0 {"agent"} else {"customer"}, "body": format!("m{n}")})))
+            .await
+            .unwrap();
+    }
+    let c = s.get_conversation(conv.id).await.unwrap();
+    assert_eq!(c.message_count, 8);
+    assert!(c.first_response_time.is_some());
+    let last3 = s
+        .get_messages(conv.id, &obj(json!({"limit": 3})))
+        .await
+        .unwrap();
+    assert_eq!(
+        last3.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
+        ["m4", "m5", "m6"]
+    );
+    let before = s
+        .get_messages(conv.id, &obj(json!({"limit": 2, "before_id": last3[0].id})))
+        .await
+        .unwrap();
+    assert_eq!(
+        before.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
+        ["m2", "m3"]
+    );
+    let after = s
+        .get_messages(conv.id, &obj(json!({"limit": 2, "after_id": before[1].id})))
+        .await
+        .unwrap();
+    assert_eq!(
+        after.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
+        ["m4", "m5"]
+    );
+    let e = s
+        .get_messages(conv.id, &obj(json!({"limit": 101})))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidArgument);
+    // Read marks touch only the other side's messages.
+    let mark = s
+        .mark_read(conv.id, &obj(json!({"reader_type": "customer"})))
+        .await
+        .unwrap();
+    assert_eq!(mark.updated, 4);
+    let all = s
+        .get_messages(conv.id, &obj(json!({"limit": 100})))
+        .await
+        .unwrap();
+    assert!(all
+        .iter()
+        .filter(|m| m.sender_type == "agent")
+        .all(|m| m.is_read && m.read_at.is_some()));
+    assert!(all
+        .iter()
+        .filter(|m| m.sender_type == "customer")
+        .all(|m| !m.is_read));
+}
+
+#[tokio::test]
+async fn bad_input_stores_nothing() {
+    let s = service("tbad_").await;
+    let (conv, _) = s
+        .create_conversation(&obj(json!({"customer_id": 7})))
+        .await
+        .unwrap();
+    let bad = [
+        (
+            json!({"sender_type": "customer", "body": ""}),
+            ErrorCode::InvalidArgument,
+        ),
+        (
+            json!({"sender_type": "customer", "body": "   "}),
+            ErrorCode::InvalidArgument,
+        ),
+        (
+            json!({"sender_type": "customer", "body": "<script>alert(1)</script>"}),
+            ErrorCode::InvalidArgument,
+        ),
+        (
+            json!({"sender_type": "customer", "body": "x".repeat(10_001)}),
+            ErrorCode::PayloadTooLarge,
+        ),
+        (
+            json!({"sender_type": "robot", "body": "hi"}),
+            ErrorCode::InvalidArgument,
+        ),
+        (
+            json!({"sender_type": "customer", "body": ["hi"]}),
+            ErrorCode::InvalidArgument,
+        ),
+        (
+            json!({"sender_type": "customer", "body": "hi", "sender_id": "abc"}),
+            ErrorCode::InvalidArgument,
+        ),
+        (
+            json!({"sender_type": "customer", "body": "hi", "metadata": "str"}),
+            ErrorCode::InvalidArgument,
+        ),
+        (
+            json!({"sender_type": "customer", "body": "hi", "message_type": "exe"}),
+            ErrorCode::InvalidArgument,
+        ),
+        (json!({"body": "hi"}), ErrorCode::InvalidArgument),
+    ];
+    for (input, code) in bad {
+        let e = s
+            .send_message(conv.id, &obj(input.clone()))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, code, "{input}");
+    }
+    assert_eq!(count(s.store(), "bkx_chat_messages").await, 0);
+    assert_eq!(s.get_conversation(conv.id).await.unwrap().message_count, 0);
+    let ok = s
+        .send_message(
+            conv.id,
+            &obj(json!({"sender_type": "customer", "body": "x".repeat(10_000)})),
+        )
+        .await;
+    assert!(ok.is_ok());
+    let e = s
+        .send_message(
+            999_999,
+            &obj(json!({"sender_type": "customer", "body": "hi"})),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    let e = s
+        .create_conversation(&obj(json!({"platform": "custom"})))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidArgument);
+    assert_eq!(count(s.store(), "bkx_chat_conversations").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn retried_sends_are_stored_once_even_when_concurrent() {
+    let s = service("tidem_").await;
+    let (conv, _) = s
+        .create_conversation(&obj(json!({"visitor_id": "visitor-0002"})))
+        .await
+        .unwrap();
+    let mut handles = Vec::new();
+    for _ in 0..8 {
+        let s = s.clone();
+        handles.push(tokio::spawn(async move {
+            s.send_message(
+                conv.id,
+                &obj(json!({"sender_type": "customer", "body": "once", "client_id": "c-42"})),
+            )
+            .await
+            .map(|(m, _)| m.id)
+        }));
+    }
+    let mut ids = Vec::new();
+    for h in handles {
+        ids.push(h.await.unwrap().unwrap());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "every retry returns the same message");
+    assert_eq!(count(s.store(), "bkx_chat_messages").await, 1);
+    assert_eq!(s.get_conversation(conv.id).await.unwrap().message_count, 1);
+}
+
+#[tokio::test]
+async fn close_rate_tag_and_update() {
+    let s = service("tlife_").await;
+    let (conv, _) = s
+        .create_conversation(&obj(
+            json!({"visitor_id": "visitor-0003", "tags": ["Booking"]}),
+        ))
+        .await
+        .unwrap();
+    let c = s
+        .update_conversation(conv.id, &obj(json!({"assigned_agent_id": 5})))
+        .await
+        .unwrap();
+    assert_eq!(
+        (c.status.as_str(), c.assigned_agent_id),
+        ("active", Some(5))
+    );
+    let c = s
+        .tag_conversation(conv.id, &["VIP", " vip ", "Spa"])
+        .await
+        .unwrap();
+    assert_eq!(c.tags, ["booking", "vip", "spa"]);
+    let c = s.close_conversation(conv.id).await.unwrap();
+    assert_eq!(c.status, "closed");
+    assert!(c.ended_at.is_some() && c.resolution_time.is_some());
+    let again = s.close_conversation(conv.id).await.unwrap();
+    assert_eq!(again.ended_at, c.ended_at);
+    let e = s
+        .send_message(
+            conv.id,
+            &obj(json!({"sender_type": "customer", "body": "late"})),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Conflict);
+    assert_eq!(
+        s.rate_conversation(conv.id, 6, None)
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::InvalidArgument
+    );
+    let c = s
+        .rate_conversation(conv.id, 4, Some("<b>nice</b> <script>x</script>"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (c.rating, c.rating_comment.as_deref()),
+        (Some(4), Some("nice"))
+    );
+    let listed = s
+        .list_conversations(&obj(json!({"status": "closed", "assigned_agent_id": 5})))
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    let e = s
+        .list_conversations(&obj(json!({"status": "bogus"})))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidArgument);
+}
