@@ -67,6 +67,7 @@ final class XssTest extends E2ETestCase
             '<a href="mailto:a@example.com">mail</a>',
             '&lt;script&gt;alert(1)&lt;/script&gt;',
             '<p>javascript: is only text here, and so is onclick=alert(1)</p>',
+            '<a title="a&gt;&lt;img src=x onerror=alert(1)&gt;" href="https://example.com/">quoted text</a>',
         ];
         foreach ($inert as $html) {
             $this->assertSame([], Inertness::problems($html), 'false alarm: ' . $html);

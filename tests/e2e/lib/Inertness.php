@@ -59,10 +59,12 @@ final class Inertness
             $problems[] = sprintf('raw text contains a <%s> tag', strtolower($m[1]));
         }
         foreach (self::scanTags($html) as $tag) {
-            if (preg_match('/(?:^|[\s\/"\'])on[a-z]+\s*=/i', $tag['attributes'])) {
+            // Attribute names are looked for outside quoted values ("a onclick=b" inside a
+            // title is text); URL schemes anywhere, since values are where URLs live.
+            if (preg_match('/(?:^|[\s\/"\'])on[a-z]+\s*=/i', $tag['names'])) {
                 $problems[] = sprintf('raw tag <%s> has an event-handler attribute', $tag['name']);
             }
-            if (preg_match('/(?:^|[\s\/"\'])style\s*=/i', $tag['attributes'])) {
+            if (preg_match('/(?:^|[\s\/"\'])style\s*=/i', $tag['names'])) {
                 $problems[] = sprintf('raw tag <%s> has a style attribute', $tag['name']);
             }
             $decoded = preg_replace('/[\x00-\x20]+/', '', html_entity_decode($tag['attributes'], ENT_QUOTES | ENT_HTML5, 'UTF-8'));
@@ -156,7 +158,10 @@ final class Inertness
      * The start tags of a text, with their attribute text, skipping quoted values the way
      * an HTML tokenizer does (a `>` inside quotes does not end the tag).
      *
-     * @return list<array{name: string, attributes: string}>
+     * `attributes` is the tag's text after its name; `names` is the same text with the
+     * contents of quoted values blanked out.
+     *
+     * @return list<array{name: string, attributes: string, names: string}>
      */
     public static function scanTags(string $html): array
     {
@@ -172,12 +177,18 @@ final class Inertness
             $j = $i + strlen($m[1]);
             $quote = null;
             $attributes = '';
+            $names = '';
             for (; $j < $length; $j++) {
                 $c = $html[$j];
                 if (null !== $quote) {
                     if ($c === $quote) {
                         $quote = null;
+                        $names .= $c;
+                    } else {
+                        $names .= ' ';
                     }
+                    $attributes .= $c;
+                    continue;
                 } elseif ('"' === $c || "'" === $c) {
                     // Quotes open a value only right after "=" (possibly with spaces).
                     if (preg_match('/=\s*$/', $attributes)) {
@@ -187,8 +198,9 @@ final class Inertness
                     break;
                 }
                 $attributes .= $c;
+                $names .= $c;
             }
-            $tags[] = ['name' => $name, 'attributes' => $attributes];
+            $tags[] = ['name' => $name, 'attributes' => $attributes, 'names' => $names];
             $i = $j;
         }
         return $tags;
