@@ -44,6 +44,11 @@ final class TokenTest extends E2ETestCase
         $this->assertNotEmpty($claims['jti'] ?? null);
         $this->assertEqualsWithDelta($claims['exp'], strtotime($data['expires_at']), 1, 'expires_at matches exp');
 
+        $chatdUrl = (string) getenv('BKX_TEST_CHATD_URL');
+        if ('' !== $chatdUrl) {
+            $this->assertSame($chatdUrl, $data['chatd_url'], 'BKX_LIVECHAT_CHATD_URL of the site');
+        }
+
         // The nonce is also handed out as a header.
         $this->assertSame($data['nonce'], $response->header('X-BKX-Chat-Nonce'));
         $this->assertStringContainsString('no-store', (string) $response->header('Cache-Control'));

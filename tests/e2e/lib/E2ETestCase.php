@@ -149,6 +149,12 @@ abstract class E2ETestCase extends TestCase
             return json_decode((string) $json, true, 512, JSON_THROW_ON_ERROR);
         };
         $this->assertMatchesRegularExpression('/^[A-Za-z0-9_-]+$/', $parts[2], 'base64url signature');
+        // When the runner knows the site's shared secret (BKX_TEST_SECRET), check the signature too.
+        $secret = (string) getenv('BKX_TEST_SECRET');
+        if ('' !== $secret) {
+            $expected = rtrim(strtr(base64_encode(hash_hmac('sha256', $parts[0] . '.' . $parts[1], $secret, true)), '+/', '-_'), '=');
+            $this->assertTrue(hash_equals($expected, $parts[2]), 'the JWT is signed with the shared secret (HS256)');
+        }
         return [$decode($parts[0]), $decode($parts[1])];
     }
 }

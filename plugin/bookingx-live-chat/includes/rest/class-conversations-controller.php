@@ -560,7 +560,7 @@ class Conversations_Controller extends Chat_Controller {
 			'visitor_id'        => array(
 				'description' => __( 'Staff only: only this guest visitor id.', 'bookingx-live-chat' ),
 				'type'        => 'string',
-				'pattern'     => '^[0-9a-f]{32}$',
+				'pattern'     => '^[A-Za-z0-9_-]{8,64}$',
 			),
 			'assigned_agent_id' => array(
 				'description' => __( 'Staff only: only conversations assigned to this agent.', 'bookingx-live-chat' ),
