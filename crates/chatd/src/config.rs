@@ -9,6 +9,8 @@ use std::path::Path;
 use bkx_core::store::DbConfig;
 use serde::Deserialize;
 
+pub use crate::limits::Rate;
+
 /// What can go wrong while loading the configuration.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -61,6 +63,47 @@ pub struct Config {
     /// `text` or `json`.
     #[serde(default = "default_log_format")]
     pub log_format: String,
+    /// Origins allowed to use the polling transport from a browser (empty: any origin;
+    /// clients authenticate with tokens, not cookies, so CORS guards no credentials here).
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
+    /// Flood control and size limits.
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// Flood control: rates are token buckets (burst, sustained per second).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// `message:send` per connection.
+    pub messages_per_connection: Rate,
+    /// `message:send` per identity, across all its connections.
+    pub messages_per_identity: Rate,
+    /// Any event per connection.
+    pub events_per_connection: Rate,
+    /// Largest event payload, serialised, in bytes.
+    pub max_event_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            messages_per_connection: Rate {
+                burst: 20,
+                per_sec: 5.0,
+            },
+            messages_per_identity: Rate {
+                burst: 40,
+                per_sec: 10.0,
+            },
+            events_per_connection: Rate {
+                burst: 60,
+                per_sec: 30.0,
+            },
+            max_event_bytes: 64 * 1024,
+        }
+    }
 }
 
 fn default_listen() -> String {
@@ -147,6 +190,33 @@ impl Config {
                     "must be at least {} bytes (the secret WordPress signs tokens with)",
                     bkx_core::token::MIN_SECRET_BYTES
                 ),
+            });
+        }
+        for (key, r) in [
+            (
+                "limits.messages_per_connection",
+                self.limits.messages_per_connection,
+            ),
+            (
+                "limits.messages_per_identity",
+                self.limits.messages_per_identity,
+            ),
+            (
+                "limits.events_per_connection",
+                self.limits.events_per_connection,
+            ),
+        ] {
+            if r.burst == 0 || !r.per_sec.is_finite() || r.per_sec <= 0.0 {
+                return Err(ConfigError::Invalid {
+                    key,
+                    message: "burst and per_sec must be positive".into(),
+                });
+            }
+        }
+        if self.limits.max_event_bytes < 1024 {
+            return Err(ConfigError::Invalid {
+                key: "limits.max_event_bytes",
+                message: "must be at least 1024".into(),
             });
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {

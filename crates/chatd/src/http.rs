@@ -1,36 +1,33 @@
-//! Plain HTTP routes beside the chat: health for load balancers and process supervisors.
+//! Plain HTTP routes beside the chat: health for supervisors and balancers, Prometheus
+//! metrics, and a presence summary the widget uses to choose between chat and offline form.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use bkx_core::store::Store;
 use serde_json::json;
 
-/// Shared state of the HTTP routes.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub schema_version: u32,
-}
+use crate::state::App;
 
 /// The router of the plain HTTP routes.
-pub fn router(state: AppState) -> Router {
+pub fn router(app: App) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
-        .with_state(state)
+        .route("/metrics", get(metrics))
+        .route("/presence", get(presence))
+        .with_state(app)
 }
 
 /// 200 when the database answers, 503 otherwise (so a balancer stops sending clients).
-async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
-    match s.store.ping().await {
+async fn healthz(State(app): State<App>) -> impl IntoResponse {
+    match app.chat.store().ping().await {
         Ok(()) => (
             StatusCode::OK,
             Json(json!({
                 "status": "ok",
                 "version": env!("CARGO_PKG_VERSION"),
-                "schema_version": s.schema_version,
+                "schema_version": app.schema_version,
                 "database": "ok",
             })),
         ),
@@ -43,4 +40,15 @@ async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
             })),
         ),
     }
+}
+
+async fn metrics(State(app): State<App>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        app.metrics.render(),
+    )
+}
+
+async fn presence(State(app): State<App>) -> impl IntoResponse {
+    Json(json!({ "agents_online": app.presence.online() }))
 }

@@ -4,12 +4,23 @@
 //! against an older schema than it writes), serve, and on SIGTERM/SIGINT stop accepting,
 //! finish in-flight requests and close the database pool.
 
+mod ack;
+mod auth;
 mod config;
+mod events;
 mod http;
+mod identity;
+mod limits;
+mod metrics;
+mod server;
+mod state;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::sync::Arc;
+
+use bkx_core::chat::ChatService;
 use bkx_core::store::{migrations, Store};
 use tracing_subscriber::EnvFilter;
 
@@ -111,14 +122,18 @@ async fn run(cfg: Config, check_only: bool) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!(%addr, schema_version = version, "bkx-chatd listening");
-    let app = http::router(http::AppState {
-        store: store.clone(),
+    let chat = ChatService::new(store.clone(), "custom").map_err(|e| e.to_string())?;
+    let app = state::App(Arc::new(state::Shared {
+        chat,
         schema_version: version,
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))?;
+        secret: cfg.secret.as_bytes().to_vec(),
+        limits: cfg.limits.clone(),
+        metrics: metrics::Metrics::default(),
+        identities: limits::IdentityBuckets::default(),
+        presence: state::Presence::default(),
+        typing: std::sync::Mutex::new(std::collections::HashMap::new()),
+    }));
+    server::serve(&cfg, app, listener, shutdown_signal()).await?;
     tracing::info!("shutting down");
     store.disconnect().await.map_err(|e| e.to_string())?;
     tracing::info!("stopped");

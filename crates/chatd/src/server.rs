@@ -1,0 +1,79 @@
+//! Builds the HTTP + Socket.IO server: the `/chat` namespace on a local or Redis adapter,
+//! the plain HTTP routes, CORS, and graceful shutdown.
+
+use axum::http::HeaderValue;
+use socketioxide::handler::ConnectHandler;
+use socketioxide::SocketIo;
+use socketioxide_redis::{RedisAdapter, RedisAdapterCtr};
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+
+use crate::auth::authenticate;
+use crate::config::Config;
+use crate::events::on_connect;
+use crate::http;
+use crate::state::App;
+
+/// The namespace of the chat protocol.
+pub const NAMESPACE: &str = "/chat";
+
+fn cors(cfg: &Config) -> CorsLayer {
+    let origins: Vec<HeaderValue> = cfg
+        .cors_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    let layer = CorsLayer::new().allow_methods(Any).allow_headers(Any);
+    if origins.is_empty() {
+        layer.allow_origin(Any)
+    } else {
+        layer.allow_origin(AllowOrigin::list(origins))
+    }
+}
+
+/// Redis 7's RESP3 is what the adapter's driver speaks.
+fn resp3(url: &str) -> String {
+    if url.contains("protocol=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&protocol=resp3")
+    } else {
+        format!("{url}?protocol=resp3")
+    }
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    cfg: &Config,
+    app: App,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
+    let builder = SocketIo::builder()
+        .with_state(app.clone())
+        // Engine-level cap; events above `limits.max_event_bytes` get a payload_too_large ack.
+        .max_payload((cfg.limits.max_event_bytes as u64).saturating_mul(4));
+    let routes = http::router(app.clone());
+    let router = match &cfg.redis_url {
+        None => {
+            let (layer, io) = builder.build_layer();
+            io.ns(NAMESPACE, on_connect.with(authenticate));
+            routes.layer(layer)
+        }
+        Some(url) => {
+            let client = redis::Client::open(resp3(url)).map_err(|e| format!("redis_url: {e}"))?;
+            let ctr = RedisAdapterCtr::new_with_redis(&client)
+                .await
+                .map_err(|e| format!("cannot reach Redis at {url}: {e}"))?;
+            let (layer, io) = builder.with_adapter::<RedisAdapter<_>>(ctr).build_layer();
+            io.ns(NAMESPACE, on_connect.with(authenticate))
+                .await
+                .map_err(|e| format!("cannot start the Redis adapter: {e}"))?;
+            tracing::info!("sharing rooms through Redis");
+            routes.layer(layer)
+        }
+    };
+    axum::serve(listener, router.layer(cors(cfg)))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| format!("server error: {e}"))
+}
