@@ -27,6 +27,9 @@ final class Installer {
 	/** The extension version that ran the last migration (a new build may bring new tables). */
 	public const EXTENSION_OPTION = 'bkx_livechat_extension_version';
 
+	/** WP-Cron hooks the plugin schedules (none yet: retention and re-assignment will). */
+	public const CRON_HOOKS = array();
+
 	/** Set for a few minutes after a failed migration, so requests do not retry each time. */
 	public const FAILED_TRANSIENT = 'bkx_livechat_migrate_failed';
 
@@ -57,7 +60,7 @@ final class Installer {
 	 * only scheduled work stops.
 	 */
 	public static function deactivate(): void {
-		foreach ( array( 'bkx_livechat_retention', 'bkx_livechat_reassign' ) as $hook ) {
+		foreach ( self::CRON_HOOKS as $hook ) {
 			wp_clear_scheduled_hook( $hook );
 		}
 		delete_transient( self::FAILED_TRANSIENT );
