@@ -155,7 +155,10 @@ impl ChatService {
                 ..NewMessage::default()
             }),
             Some(v @ Value::Object(_)) => {
-                let m = self.parse_message(crate::input::as_map("message", v)?)?;
+                // The first message is always the customer's.
+                let mut raw = crate::input::as_map("message", v)?.clone();
+                raw.insert("sender_type".into(), "customer".into());
+                let m = self.parse_message(&raw)?;
                 Some(NewMessage {
                     sender_type: "customer".into(),
                     sender_id: m.sender_id.or(customer_id),

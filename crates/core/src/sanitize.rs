@@ -47,6 +47,8 @@ static POLICY: Lazy<Builder<'static>> = Lazy::new(|| {
                 .into_iter()
                 .collect(),
         )
+        // No attribute on every tag (ammonia's empty builder still allows `lang`/`title`).
+        .generic_attributes(HashSet::new())
         .url_schemes(ALLOWED_SCHEMES.iter().copied().collect::<HashSet<_>>())
         // Relative links would resolve against whichever page renders the transcript.
         .url_relative(UrlRelative::Deny)
@@ -139,6 +141,18 @@ mod tests {
         );
         assert!(!clean("<a href=\"data:text/html,<script>\">x</a>").contains("data:"));
         assert!(clean("<a href=\"mailto:a@b.c\">m</a>").contains("mailto:a@b.c"));
+    }
+
+    #[test]
+    fn no_attribute_survives_but_href() {
+        assert_eq!(
+            clean("<p title=t lang=en class=c style=\"x\">p</p>"),
+            "<p>p</p>"
+        );
+        assert_eq!(
+            clean("<a href=\"https://x.com\" title=t>x</a>"),
+            "<a href=\"https://x.com\" rel=\"nofollow noopener noreferrer\">x</a>"
+        );
     }
 
     #[test]
