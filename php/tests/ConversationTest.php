@@ -64,8 +64,8 @@ final class ConversationTest extends ChatTestCase
             'department' => 'Sales',
             'tags' => [' VIP ', 'vip', 'Billing'],
             'metadata' => ['page' => '/book', 'nested' => ['a' => 1]],
-            // sender_type should not be needed here (see KnownBugsTest::testFirstMessageArrayWithoutSenderType).
-            'message' => ['body' => 'Hello <b>there</b><script>x</script>', 'sender_name' => 'Ann', 'sender_type' => 'customer'],
+            // The documented form: no sender_type, the first message is always the customer's.
+            'message' => ['body' => 'Hello <b>there</b><script>x</script>', 'sender_name' => 'Ann'],
         ]);
         self::assertSame('intercom', $c['platform']);
         self::assertSame($customer, $c['customer_id']);
@@ -87,6 +87,13 @@ final class ConversationTest extends ChatTestCase
         unset($c['first_message']);
         self::assertSame($c, $got);
         self::assertSame([$first], $this->chat()->getMessages($c['id']));
+    }
+
+    public function testFirstMessageIsTheCustomersEvenIfItSaysOtherwise(): void
+    {
+        $c = $this->newConversation(['message' => ['body' => 'hi', 'sender_type' => 'agent']]);
+        self::assertSame('customer', $c['first_message']['sender_type']);
+        self::assertNull($c['first_response_time']);
     }
 
     public function testFirstMessageAsAString(): void
