@@ -1,6 +1,7 @@
 //! `conversation:start`, `:join`, `:transfer`, `:close`.
 
 use bkx_core::input::Input;
+use bkx_core::model::Message;
 use bkx_core::{Error, ErrorCode};
 use serde_json::{json, Map, Value};
 use socketioxide::adapter::Adapter;
@@ -13,6 +14,8 @@ use crate::state::App;
 
 /// Most messages replayed by one join; older history is paged over REST.
 const MAX_REPLAY: usize = 1_000;
+/// Rows per replay query.
+const REPLAY_PAGE: u32 = 100;
 
 /// A customer opens a conversation (optionally with its first message).
 pub async fn start<A: Adapter>(
@@ -98,6 +101,71 @@ pub async fn start<A: Adapter>(
     reply(ack, r);
 }
 
+/// A page request for `ChatService::get_messages`.
+fn page_request(after: Option<u64>, before: Option<u64>, limit: u32) -> Map<String, Value> {
+    let mut m = Map::new();
+    if let Some(a) = after {
+        m.insert("after_id".into(), a.into());
+    }
+    if let Some(b) = before {
+        m.insert("before_id".into(), b.into());
+    }
+    m.insert("limit".into(), limit.into());
+    m
+}
+
+/// Every message after `since` (oldest first, at most `MAX_REPLAY`; `true` when more follow).
+///
+/// `since = 0` (a client that has seen nothing) means the whole conversation; the store's
+/// cursors only take positive ids, so that case walks the history backwards instead.
+async fn replay(app: &App, id: u64, since: u64) -> Result<(Vec<Message>, bool), Error> {
+    let mut out: Vec<Message> = Vec::new();
+    if since == 0 {
+        let mut before = None;
+        loop {
+            let page = app
+                .chat
+                .get_messages(id, &page_request(None, before, REPLAY_PAGE))
+                .await
+                .inspect_err(|e| count_db_error(app, e))?;
+            let full = page.len() == REPLAY_PAGE as usize;
+            before = page.first().map(|m| m.id);
+            out.splice(0..0, page);
+            if !full {
+                break;
+            }
+        }
+        let has_more = out.len() > MAX_REPLAY;
+        out.truncate(MAX_REPLAY);
+        return Ok((out, has_more));
+    }
+    let mut after = since;
+    loop {
+        let page = app
+            .chat
+            .get_messages(id, &page_request(Some(after), None, REPLAY_PAGE))
+            .await
+            .inspect_err(|e| count_db_error(app, e))?;
+        let full = page.len() == REPLAY_PAGE as usize;
+        if let Some(last) = page.last() {
+            after = last.id;
+        }
+        out.extend(page);
+        if !full {
+            return Ok((out, false));
+        }
+        if out.len() >= MAX_REPLAY {
+            // One more look tells whether anything follows.
+            let next = app
+                .chat
+                .get_messages(id, &page_request(Some(after), None, 1))
+                .await
+                .inspect_err(|e| count_db_error(app, e))?;
+            return Ok((out, !next.is_empty()));
+        }
+    }
+}
+
 /// Joins a conversation's room and replays what the client missed (`since_id`).
 pub async fn join<A: Adapter>(
     s: SocketRef<A>,
@@ -111,53 +179,19 @@ pub async fn join<A: Adapter>(
         let id = conversation_id(&p)?;
         let since = Input(&p).opt_int("since_id", 0, i64::MAX)?;
         let conv = accessible(&app, &s, &me, id).await?;
-        let mut messages: Vec<Value> = Vec::new();
-        let mut has_more = false;
-        match since {
-            Some(since) => {
-                let mut after = since;
-                loop {
-                    let page = app
-                        .chat
-                        .get_messages(
-                            id,
-                            &json!({"after_id": after, "limit": 100})
-                                .as_object()
-                                .cloned()
-                                .unwrap_or_default(),
-                        )
-                        .await
-                        .inspect_err(|e| count_db_error(&app, e))?;
-                    let n = page.len();
-                    if let Some(last) = page.last() {
-                        after = last.id as i64;
-                    }
-                    messages.extend(page.iter().map(|m| m.to_json()));
-                    if n < 100 {
-                        break;
-                    }
-                    if messages.len() >= MAX_REPLAY {
-                        has_more = true;
-                        break;
-                    }
-                }
-            }
+        let (messages, has_more) = match since {
+            Some(since) => replay(&app, id, since as u64).await?,
             None => {
                 let page = app
                     .chat
-                    .get_messages(
-                        id,
-                        &json!({"limit": 50})
-                            .as_object()
-                            .cloned()
-                            .unwrap_or_default(),
-                    )
+                    .get_messages(id, &page_request(None, None, 50))
                     .await
                     .inspect_err(|e| count_db_error(&app, e))?;
-                has_more = page.len() == 50;
-                messages.extend(page.iter().map(|m| m.to_json()));
+                let has_more = page.len() == 50;
+                (page, has_more)
             }
-        }
+        };
+        let messages: Vec<Value> = messages.iter().map(|m| m.to_json()).collect();
         Ok(json!({ "conversation": conv.to_json(), "messages": messages, "has_more": has_more }))
     }
     .await;
