@@ -66,6 +66,16 @@ final class TestDb
         }
         $s = self::settings();
         try {
+            self::pdo(); // the database exists and this user may use it: nothing to create
+            return;
+        } catch (PDOException $e) {
+            self::$pdo = null;
+            // 1049: unknown database. Anything else (unreachable, bad password) is fatal.
+            if (($e->errorInfo[1] ?? 0) !== 1049 && !str_contains($e->getMessage(), '1049')) {
+                throw self::unreachable($s, $e);
+            }
+        }
+        try {
             $server = new PDO(
                 sprintf('mysql:host=%s;port=%d;charset=utf8mb4', $s['host'], $s['port']),
                 $s['user'],
@@ -77,17 +87,23 @@ final class TestDb
                 $s['name']
             ));
         } catch (PDOException $e) {
-            throw new RuntimeException(sprintf(
-                'The test database is unreachable (%s@%s:%d, database %s): %s. Start MariaDB or set '
-                . 'BKX_TEST_DB_HOST, BKX_TEST_DB_PORT, BKX_TEST_DB_USER, BKX_TEST_DB_PASS, BKX_TEST_DB_NAME.',
-                $s['user'],
-                $s['host'],
-                $s['port'],
-                $s['name'],
-                $e->getMessage()
-            ), 0, $e);
+            throw self::unreachable($s, $e);
         }
         self::pdo()->query('SELECT 1');
+    }
+
+    private static function unreachable(array $s, PDOException $e): RuntimeException
+    {
+        return new RuntimeException(sprintf(
+            'The test database is unusable (%s@%s:%d, database %s): %s. Start MariaDB or set '
+            . 'BKX_TEST_DB_HOST, BKX_TEST_DB_PORT, BKX_TEST_DB_USER, BKX_TEST_DB_PASS, BKX_TEST_DB_NAME '
+            . '(the user needs CREATE on that database, and CREATE DATABASE if it does not exist).',
+            $s['user'],
+            $s['host'],
+            $s['port'],
+            $s['name'],
+            $e->getMessage()
+        ), 0, $e);
     }
 
     /** A connection to the test database (reopened after `disconnect()`). */
