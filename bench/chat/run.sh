@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# The chat benchmark: bkx-chatd (release build) against the Node.js + Socket.IO reference
+# server, one after the other, under the same load generator, on loopback. Prints one table,
+# the ratios (chatd vs node) and a machine-readable JSON line (prefixed "BENCH_JSON ").
+#
+# Phases, for each server (each phase on a freshly started server process):
+#   1. idle memory   open 1 000 then 10 000 idle authenticated websocket connections and read
+#                    the server's VmRSS (per connection = (RSS - baseline) / connections)
+#   2. throughput    N sender/receiver pairs, closed loop; messages delivered per second
+#   3. latency       the same pairs, open loop at a fixed rate both servers sustain
+#
+# Environment (all optional):
+#   BKX_CHATD_BIN        daemon binary (default: target/release/bkx-chatd of this repository)
+#   BKX_BENCH_DB_HOST/PORT/USER/PASS/NAME   MariaDB/MySQL (default root@127.0.0.1:3306,
+#                        database bkx_livechat_bench, created if missing; tables are prefixed
+#                        per run and dropped at the end)
+#   BKX_BENCH_PAIRS (64) BKX_BENCH_INFLIGHT (2) BKX_BENCH_WARMUP (5) BKX_BENCH_DURATION (15)
+#   BKX_BENCH_RATE (400, msg/s of the fixed-rate latency phase) BKX_BENCH_HTML_EVERY (2)
+#   BKX_BENCH_IDLE_COUNTS (1000,10000) BKX_BENCH_IDLE_PROCS (4)
+#   BKX_BENCH_OUT        also write the JSON line to this file
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+CHATD_BIN="${BKX_CHATD_BIN:-$ROOT/target/release/bkx-chatd}"
+DB_HOST="${BKX_BENCH_DB_HOST:-127.0.0.1}"
+DB_PORT="${BKX_BENCH_DB_PORT:-3306}"
+DB_USER="${BKX_BENCH_DB_USER:-root}"
+DB_PASS="${BKX_BENCH_DB_PASS:-}"
+DB_NAME="${BKX_BENCH_DB_NAME:-bkx_livechat_bench}"
+PAIRS="${BKX_BENCH_PAIRS:-64}"
+INFLIGHT="${BKX_BENCH_INFLIGHT:-2}"
+WARMUP="${BKX_BENCH_WARMUP:-5}"
+DURATION="${BKX_BENCH_DURATION:-15}"
+RATE="${BKX_BENCH_RATE:-400}"
+HTML_EVERY="${BKX_BENCH_HTML_EVERY:-2}"
+IDLE_COUNTS="${BKX_BENCH_IDLE_COUNTS:-1000,10000}"
+IDLE_PROCS="${BKX_BENCH_IDLE_PROCS:-4}"
+# Flood control is raised for both servers so that it never throttles the benchmark.
+RAISED_BURST=1000000
+RAISED_PER_SEC=1000000
+
+say() { printf '[bench] %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+[[ "$DB_NAME" =~ ^[A-Za-z0-9_]+$ ]] || die "BKX_BENCH_DB_NAME must be letters, digits and underscores"
+[[ -x "$CHATD_BIN" ]] || die "bkx-chatd not found at $CHATD_BIN (run: cargo build --release -p bkx-chatd)"
+command -v node >/dev/null || die "node (>= 20) is required"
+MYSQL_CLI="$(command -v mariadb || command -v mysql || true)"
+[[ -n "$MYSQL_CLI" ]] || die "the mariadb (or mysql) command-line client is required"
+sql() { MYSQL_PWD="$DB_PASS" "$MYSQL_CLI" -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --connect-timeout=5 -N -B "$@"; }
+
+cd "$HERE"
+if [[ ! -d node_modules/socket.io || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  say "installing the benchmark's npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+
+# Both servers hold 10 000+ sockets: raise the soft descriptor limit to the hard one.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+(( $(ulimit -n) >= 12000 )) || die "need a file-descriptor limit of at least 12000 (have $(ulimit -n))"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/bkx-chat-bench.XXXXXX")"
+RUN_ID="$(node -e 'process.stdout.write(require("crypto").randomBytes(3).toString("hex"))')"
+SECRET="$(node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("hex"))')"
+PREFIX_CHATD="bkxbench_${RUN_ID}_c_"
+PREFIX_NODE="bkxbench_${RUN_ID}_n_"
+SERVER_PID=""
+
+stop_server() {
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+}
+
+drop_tables() {
+  local like tables
+  like="bkxbench\\_${RUN_ID}\\_%"
+  tables="$(sql -D "$DB_NAME" -e "SELECT GROUP_CONCAT(CONCAT('\`', table_name, '\`')) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE '$like'" 2>/dev/null || true)"
+  if [[ -n "$tables" && "$tables" != "NULL" ]]; then
+    sql -D "$DB_NAME" -e "SET FOREIGN_KEY_CHECKS = 0; DROP TABLE IF EXISTS $tables" 2>/dev/null || true
+  fi
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_server
+  drop_tables
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{process.stdout.write(String(s.address().port));s.close()})'
+}
+
+wait_healthy() { # url name
+  local i
+  for i in $(seq 1 200); do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      say "$2 exited during start-up; its log:"; tail -n 30 "$WORK/$2.log" >&2; exit 1
+    fi
+    if node -e 'fetch(process.argv[1]).then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))' "$1/healthz"; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  die "$2 did not become healthy at $1"
+}
+
+start_chatd() { # prefix -> sets SERVER_PID, URL
+  local port cfg
+  port="$(free_port)"
+  cfg="$WORK/chatd-$port.toml"
+  cat >"$cfg" <<EOF
+listen = "127.0.0.1:$port"
+db_host = "$DB_HOST"
+db_port = $DB_PORT
+db_user = "$DB_USER"
+db_password = "$DB_PASS"
+db_name = "$DB_NAME"
+db_prefix = "$1"
+db_max_connections = 16
+secret = "$SECRET"
+log_level = "warn"
+
+[limits]
+messages_per_connection = { burst = $RAISED_BURST, per_sec = $RAISED_PER_SEC.0 }
+messages_per_identity = { burst = $RAISED_BURST, per_sec = $RAISED_PER_SEC.0 }
+events_per_connection = { burst = $RAISED_BURST, per_sec = $RAISED_PER_SEC.0 }
+EOF
+  env -u RUST_LOG $(env | sed -n 's/^\(BKX_CHATD_[A-Z_]*\)=.*/-u \1/p') \
+    "$CHATD_BIN" --config "$cfg" >>"$WORK/chatd.log" 2>&1 &
+  SERVER_PID=$!
+  URL="http://127.0.0.1:$port"
+  wait_healthy "$URL" chatd
+}
+
+start_node() { # prefix -> sets SERVER_PID, URL
+  local port
+  port="$(free_port)"
+  BENCH_LISTEN="127.0.0.1:$port" BENCH_SECRET="$SECRET" BENCH_DB_HOST="$DB_HOST" \
+    BENCH_DB_PORT="$DB_PORT" BENCH_DB_USER="$DB_USER" BENCH_DB_PASS="$DB_PASS" \
+    BENCH_DB_NAME="$DB_NAME" BENCH_DB_PREFIX="$1" BENCH_DB_POOL=16 \
+    BENCH_RATE_BURST="$RAISED_BURST" BENCH_RATE_PER_SEC="$RAISED_PER_SEC" NODE_ENV=production \
+    node reference-server.mjs >>"$WORK/node.log" 2>&1 &
+  SERVER_PID=$!
+  URL="http://127.0.0.1:$port"
+  wait_healthy "$URL" node
+}
+
+DB_PID="$(pidof mariadbd 2>/dev/null || pidof mysqld 2>/dev/null || true)"
+DB_PID="${DB_PID%% *}"
+
+sql -e "CREATE DATABASE IF NOT EXISTS \`$DB_NAME\`" || die "cannot reach MariaDB/MySQL as $DB_USER@$DB_HOST:$DB_PORT"
+
+say "machine: $(nproc) CPU, $(node -v), $("$CHATD_BIN" --version), database $(sql -e 'SELECT VERSION()')"
+say "flood control raised on both servers for the benchmark: every bucket burst $RAISED_BURST, $RAISED_PER_SEC/s"
+
+# The reference server writes the same tables; bkx-chatd's migration creates them.
+say "migrating the reference server's tables with bkx-chatd (prefix $PREFIX_NODE)"
+start_chatd "$PREFIX_NODE"; stop_server
+
+START_TS=$SECONDS
+for server in chatd node; do
+  prefix="$PREFIX_CHATD"; [[ "$server" == node ]] && prefix="$PREFIX_NODE"
+
+  say "== $server: idle connections ($IDLE_COUNTS)"
+  "start_$server" "$prefix"
+  node loadgen.mjs idle --url "$URL" --secret "$SECRET" --pid "$SERVER_PID" \
+    --counts "$IDLE_COUNTS" --procs "$IDLE_PROCS" --settle 3 >"$WORK/$server-idle.json"
+  stop_server
+
+  "start_$server" "$prefix"
+  say "== $server: throughput ($PAIRS pairs, $INFLIGHT in flight per sender, ${WARMUP}s warm-up, ${DURATION}s window)"
+  node loadgen.mjs pairs --url "$URL" --secret "$SECRET" --pid "$SERVER_PID" ${DB_PID:+--db-pid "$DB_PID"} \
+    --pairs "$PAIRS" --inflight "$INFLIGHT" --warmup "$WARMUP" --duration "$DURATION" \
+    --html-every "$HTML_EVERY" >"$WORK/$server-throughput.json"
+  say "== $server: latency at a fixed $RATE msg/s"
+  node loadgen.mjs pairs --url "$URL" --secret "$SECRET" --pid "$SERVER_PID" ${DB_PID:+--db-pid "$DB_PID"} \
+    --pairs "$PAIRS" --rate "$RATE" --warmup 3 --duration 10 \
+    --html-every "$HTML_EVERY" >"$WORK/$server-latency.json"
+  stop_server
+done
+say "load phases took $((SECONDS - START_TS)) s"
+
+node report.mjs \
+  --meta "$(node -e 'const [n,c,v,db,p,i,w,d,r,h]=process.argv.slice(1);process.stdout.write(JSON.stringify({cpus:+n,chatd:c,node:v,database:db,pairs:+p,inflight:+i,warmup_s:+w,window_s:+d,fixed_rate:+r,html_every:+h,flood_control_raised:true}))' \
+      "$(nproc)" "$("$CHATD_BIN" --version)" "$(node -v)" "$(sql -e 'SELECT VERSION()')" "$PAIRS" "$INFLIGHT" "$WARMUP" "$DURATION" "$RATE" "$HTML_EVERY")" \
+  --dir "$WORK" ${BKX_BENCH_OUT:+--out "$BKX_BENCH_OUT"}
