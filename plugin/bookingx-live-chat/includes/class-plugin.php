@@ -12,11 +12,13 @@
 
 namespace BookingX\Addons\LiveChat\WP;
 
+use BookingX\Addons\LiveChat\WP\Admin\Inbox_Page;
 use BookingX\Addons\LiveChat\WP\Admin\Settings_Page;
 use BookingX\Addons\LiveChat\WP\REST\Conversations_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Messages_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Route_Hooks;
 use BookingX\Addons\LiveChat\WP\REST\Token_Controller;
+use BookingX\Addons\LiveChat\WP\REST\Widget_Config_Controller;
 
 defined( 'ABSPATH' ) || exit;
 
@@ -118,6 +120,9 @@ final class Plugin {
 
 		if ( is_admin() ) {
 			( new Settings_Page( $this->chat() ) )->register();
+			( new Inbox_Page() )->register();
+		} else {
+			( new Widget() )->register();
 		}
 	}
 
@@ -138,6 +143,7 @@ final class Plugin {
 			new Token_Controller( $chat, $access ),
 			new Conversations_Controller( $chat, $access ),
 			new Messages_Controller( $chat, $access ),
+			new Widget_Config_Controller( $chat, $access ),
 		) as $controller ) {
 			$controller->register_routes();
 		}
