@@ -83,7 +83,26 @@ final class Visitor {
 	 */
 	public static function is_cross_origin(): bool {
 		$origin = get_http_origin();
-		return '' !== $origin && ! is_allowed_http_origin( $origin );
+		if ( '' === $origin || is_allowed_http_origin( $origin ) ) {
+			return false;
+		}
+		// WordPress's own list has hosts without ports (http://host, https://host), so on a
+		// site served from a non-default port its own pages would count as foreign: compare
+		// with the site's origins, ports included, as well.
+		return ! in_array( strtolower( $origin ), array( self::origin_of( home_url() ), self::origin_of( site_url() ) ), true );
+	}
+
+	/**
+	 * `scheme://host[:port]` of a URL (lower case), or '' when it has none.
+	 *
+	 * @param string $url URL.
+	 */
+	private static function origin_of( string $url ): string {
+		$parts = wp_parse_url( $url );
+		if ( ! is_array( $parts ) || empty( $parts['scheme'] ) || empty( $parts['host'] ) ) {
+			return '';
+		}
+		return strtolower( $parts['scheme'] . '://' . $parts['host'] . ( isset( $parts['port'] ) ? ':' . $parts['port'] : '' ) );
 	}
 
 	/**
