@@ -1,8 +1,9 @@
 # BookingX Live Chat — build, demo and test entry points. Debian 12; see README.md.
 #
 #   make demo         everything needed, then a local WordPress with the plugin + bkx-chatd
-#   make test         format, lints, Rust tests, stubs, PHPUnit (extension + end-to-end)
-#   make build        release build of the extension and the daemon
+#   make test         format, lints, Rust tests, stubs, front-end assets, PHPUnit (extension
+#                     + end-to-end), browser tests of the widget and the inbox
+#   make build        release build of the extension and the daemon; the plugin's JS/CSS
 #   make install      install the extension into this machine's PHP (needs root)
 #   make stubs        regenerate stubs/bkx_livechat.stubs.php
 #   make bench        sanitizer benchmark (needs a WordPress folder for kses)
@@ -42,6 +43,7 @@ services: deps
 build: deps
 	$(CARGO) build --release --workspace
 	@ls -l $(EXT_SO) $(CHATD_BIN)
+	@scripts/build-assets.sh
 
 demo: services build
 	@scripts/site.sh up demo

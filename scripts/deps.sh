@@ -10,6 +10,7 @@ PACKAGES=(
     clang libclang-dev
     phpunit wordpress nginx mariadb-server mariadb-client redis-server
     composer nodejs npm curl
+    chromium
 )
 
 # Some tools may come from elsewhere (e.g. Node's own repository ships npm inside its

@@ -59,6 +59,10 @@ step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test" cargo test --workspace
 
+# The widget and inbox: the committed build matches the sources, the widget keeps its weight.
+step "front-end assets: dist is current" scripts/build-assets.sh --check
+step "front-end assets: gzip budget" scripts/asset-weight.sh
+
 if [ -f scripts/gen-stubs.php ]; then
     step "stubs check" scripts/stubs.sh check
 else
@@ -82,6 +86,7 @@ if [ -f tests/e2e/phpunit.xml ] || [ -f tests/e2e/phpunit.xml.dist ]; then
            BKX_TEST_DB_USER=$BKX_SITE_DB_USER BKX_TEST_DB_PASS=$BKX_SITE_DB_PASS \
            BKX_TEST_DB_NAME=$BKX_SITE_DB_NAME BKX_TEST_DB_PREFIX=$BKX_SITE_DB_PREFIX
     step "PHPUnit: WordPress end-to-end (tests/e2e)" scripts/php-ext.sh --tool "$PHPUNIT" -c tests/e2e
+    step "browser: widget and inbox (tests/browser)" tests/browser/run.sh
 else
     missing "tests/e2e/phpunit.xml (end-to-end tests)"
 fi
