@@ -1,5 +1,9 @@
 //! `ChatManager`: conversations and messages, for WordPress and for plain PHP.
 
+// PHP sees the Rust parameter names (named arguments, stubs): they are camelCase as in the
+// documented API, e.g. `sendMessage(int $conversationId, array $message)`.
+#![allow(non_snake_case)]
+
 use bkx_core::chat::ChatService;
 use bkx_core::input::Input;
 use bkx_core::store::{migrations, DbConfig};
@@ -9,7 +13,7 @@ use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 use serde_json::{Map, Value};
 
-use crate::convert::{array_to_map, json_to_array};
+use crate::convert::{array_to_map, json_to_array, PhpStr};
 use crate::errors::IntoPhp;
 use crate::runtime::with_service;
 
@@ -56,7 +60,7 @@ fn arr(v: &Value) -> PhpResult<ZBox<ZendHashTable>> {
     json_to_array(v).php()
 }
 
-fn id(field: &str, v: i64) -> Result<u64> {
+fn to_id(field: &str, v: i64) -> Result<u64> {
     u64::try_from(v)
         .ok()
         .filter(|v| *v > 0)
@@ -126,8 +130,8 @@ impl ChatManager {
     }
 
     /// One conversation; `NotFoundException` when unknown.
-    pub fn get_conversation(&self, id_: i64) -> PhpResult<ZBox<ZendHashTable>> {
-        let cid = id("id", id_).php()?;
+    pub fn get_conversation(&self, id: i64) -> PhpResult<ZBox<ZendHashTable>> {
+        let cid = to_id("id", id).php()?;
         let c = self.run(|s| async move { s.get_conversation(cid).await })?;
         arr(&c.to_json())
     }
@@ -143,10 +147,10 @@ impl ChatManager {
     /// Changes status, assignment, booking, tags or metadata.
     pub fn update_conversation(
         &self,
-        id_: i64,
+        id: i64,
         changes: &ZendHashTable,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let cid = id("id", id_).php()?;
+        let cid = to_id("id", id).php()?;
         let c = array_to_map(changes, "changes").php()?;
         let conv = self.run(|s| async move { s.update_conversation(cid, &c).await })?;
         arr(&conv.to_json())
@@ -155,10 +159,10 @@ impl ChatManager {
     /// Stores a message (sanitised once, here). A repeated `client_id` returns the stored one.
     pub fn send_message(
         &self,
-        conversation_id: i64,
+        conversationId: i64,
         message: &ZendHashTable,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let cid = id("conversation_id", conversation_id).php()?;
+        let cid = to_id("conversation_id", conversationId).php()?;
         let m = array_to_map(message, "message").php()?;
         let (msg, _) = self.run(|s| async move { s.send_message(cid, &m).await })?;
         arr(&msg.to_json())
@@ -167,10 +171,10 @@ impl ChatManager {
     /// A page of history, oldest first (before_id / after_id / limit ≤ 100).
     pub fn get_messages(
         &self,
-        conversation_id: i64,
+        conversationId: i64,
         page: Option<&ZendHashTable>,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let cid = id("conversation_id", conversation_id).php()?;
+        let cid = to_id("conversation_id", conversationId).php()?;
         let p = match page {
             Some(p) => array_to_map(p, "page").php()?,
             None => Map::new(),
@@ -182,18 +186,18 @@ impl ChatManager {
     /// Marks the other side's messages read (reader_type, up_to_id?).
     pub fn mark_read(
         &self,
-        conversation_id: i64,
+        conversationId: i64,
         read: &ZendHashTable,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let cid = id("conversation_id", conversation_id).php()?;
+        let cid = to_id("conversation_id", conversationId).php()?;
         let r = array_to_map(read, "read").php()?;
         let mark = self.run(|s| async move { s.mark_read(cid, &r).await })?;
         arr(&mark.to_json())
     }
 
     /// Closes a conversation.
-    pub fn close_conversation(&self, id_: i64) -> PhpResult<ZBox<ZendHashTable>> {
-        let cid = id("id", id_).php()?;
+    pub fn close_conversation(&self, id: i64) -> PhpResult<ZBox<ZendHashTable>> {
+        let cid = to_id("id", id).php()?;
         let c = self.run(|s| async move { s.close_conversation(cid).await })?;
         arr(&c.to_json())
     }
@@ -201,11 +205,15 @@ impl ChatManager {
     /// Records the customer's rating (1–5) and an optional comment.
     pub fn rate_conversation(
         &self,
-        id_: i64,
+        id: i64,
         rating: i64,
-        comment: Option<String>,
+        comment: Option<PhpStr>,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let cid = id("id", id_).php()?;
+        let cid = to_id("id", id).php()?;
+        let comment = match &comment {
+            Some(c) => Some(c.utf8("comment").php()?.to_owned()),
+            None => None,
+        };
         let c = self
             .run(|s| async move { s.rate_conversation(cid, rating, comment.as_deref()).await })?;
         arr(&c.to_json())
@@ -214,10 +222,10 @@ impl ChatManager {
     /// Adds tags to a conversation.
     pub fn tag_conversation(
         &self,
-        id_: i64,
+        id: i64,
         tags: &ZendHashTable,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let cid = id("id", id_).php()?;
+        let cid = to_id("id", id).php()?;
         let mut wrapper = Map::new();
         wrapper.insert(
             "tags".into(),

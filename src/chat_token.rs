@@ -8,7 +8,7 @@ use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 use serde_json::json;
 
-use crate::convert::{array_to_map, json_to_array};
+use crate::convert::{array_to_map, json_to_array, PhpStr};
 use crate::errors::IntoPhp;
 
 /// Issues and verifies daemon tokens (HS256, shared secret).
@@ -70,17 +70,28 @@ impl ChatToken {
     /// Signs `['sub' => 'v:…'|'u:…', 'role' => …, 'name'?, 'conversations'?]` for `$ttl`
     /// seconds; returns `['token', 'expires_at', 'jti']`.
     #[php(defaults(ttl = 900))]
-    pub fn issue(claims: &ZendHashTable, secret: &str, ttl: i64) -> PhpResult<ZBox<ZendHashTable>> {
+    pub fn issue(
+        claims: &ZendHashTable,
+        secret: PhpStr,
+        ttl: i64,
+    ) -> PhpResult<ZBox<ZendHashTable>> {
         let req = request(claims, ttl).php()?;
-        let (jwt, c) = token::issue(&req, secret.as_bytes(), now()).php()?;
+        let (jwt, c) = token::issue(&req, secret.0, now()).php()?;
         let expires = chrono_rfc3339(c.exp);
         json_to_array(&json!({ "token": jwt, "expires_at": expires, "jti": c.jti })).php()
     }
 
     /// Verifies a token; returns its claims. `SignatureException` when forged,
     /// `ForbiddenException` (`unauthenticated`) when expired.
-    pub fn verify(token: &str, secret: &str) -> PhpResult<ZBox<ZendHashTable>> {
-        let c = token::verify(token, secret.as_bytes(), now()).php()?;
+    pub fn verify(token: PhpStr, secret: PhpStr) -> PhpResult<ZBox<ZendHashTable>> {
+        // A token is ASCII by construction: other bytes mean it was forged or mangled.
+        let token = std::str::from_utf8(token.0).map_err(|_| {
+            crate::errors::to_php(bkx_core::Error::new(
+                bkx_core::ErrorCode::SignatureInvalid,
+                "invalid token: not ASCII",
+            ))
+        })?;
+        let c = token::verify(token, secret.0, now()).php()?;
         let v = serde_json::to_value(&c)
             .map_err(|e| Error::invalid("token", e.to_string()))
             .php()?;

@@ -136,3 +136,24 @@ pub fn zval_list(ht: &ZendHashTable, field: &str) -> Result<Value> {
         _ => Err(Error::invalid(field, format!("{field} must be a list"))),
     }
 }
+
+/// A PHP string argument taken as bytes, so that invalid UTF-8 becomes our
+/// `InvalidArgumentException` instead of ext-php-rs's `TypeError` (callers catch
+/// `ChatException`; a token or message taken from a request may be any bytes).
+pub struct PhpStr<'a>(pub &'a [u8]);
+
+impl<'a> ext_php_rs::convert::FromZval<'a> for PhpStr<'a> {
+    const TYPE: ext_php_rs::flags::DataType = ext_php_rs::flags::DataType::String;
+
+    fn from_zval(zval: &'a Zval) -> Option<Self> {
+        zval.dereference().zend_str().map(|s| PhpStr(s.as_bytes()))
+    }
+}
+
+impl<'a> PhpStr<'a> {
+    /// The string, or `invalid_argument` naming `field` when it is not UTF-8.
+    pub fn utf8(&self, field: &str) -> Result<&'a str> {
+        std::str::from_utf8(self.0)
+            .map_err(|_| Error::invalid(field, format!("{field} is not valid UTF-8")))
+    }
+}

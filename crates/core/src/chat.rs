@@ -9,10 +9,12 @@ use mysql_async::prelude::*;
 use mysql_async::TxOpts;
 use serde_json::{Map, Value};
 
+use crate::attachments::{self as files, Scanner};
 use crate::error::{Error, ErrorCode, Result};
 use crate::input::Input;
-use crate::model::{self, Conversation, Message, ReadMark};
+use crate::model::{self, Attachment, Conversation, Message, ReadMark};
 use crate::sanitize::{self, MAX_MESSAGE_CHARS};
+use crate::store::attachments::{self as attachment_rows, NewAttachment};
 use crate::store::conversations::{self, ConversationFilter, NewConversation};
 use crate::store::messages::{self, NewMessage, Page};
 use crate::store::{migrations, Store};
@@ -81,11 +83,26 @@ pub fn prepare_body(raw: &str) -> Result<String> {
         .with("length", chars));
     }
     let clean = sanitize::clean(raw);
-    if sanitize::to_text(&clean).trim().is_empty() && !clean.contains("<a ") {
+    // Nothing visible left (an empty link counts as nothing: it cannot be clicked).
+    if sanitize::to_text(&clean).trim().is_empty() {
         return Err(Error::invalid("body", "the message is empty"));
+    }
+    // Forced link attributes can grow markup past what the column holds; refuse rather
+    // than let the database truncate or fail.
+    if clean.len() > MAX_STORED_BODY_BYTES {
+        return Err(Error::new(
+            ErrorCode::PayloadTooLarge,
+            "the message is too long once formatted; send it in parts",
+        )
+        .with("field", "body")
+        .with("max_bytes", MAX_STORED_BODY_BYTES)
+        .with("bytes", clean.len()));
     }
     Ok(clean)
 }
+
+/// What the `message` TEXT column holds, in bytes.
+pub const MAX_STORED_BODY_BYTES: usize = 65_535;
 
 impl ChatService {
     /// A service over `store`; `default_platform` is used when a new conversation names none.
@@ -158,7 +175,13 @@ impl ChatService {
                 // The first message is always the customer's.
                 let mut raw = crate::input::as_map("message", v)?.clone();
                 raw.insert("sender_type".into(), "customer".into());
-                let m = self.parse_message(&raw)?;
+                let (m, attachment) = self.parse_message(&raw)?;
+                if attachment.is_some() {
+                    return Err(Error::invalid(
+                        "attachment_id",
+                        "files are sent in later messages: start the conversation, upload, then send",
+                    ));
+                }
                 Some(NewMessage {
                     sender_type: "customer".into(),
                     sender_id: m.sender_id.or(customer_id),
@@ -196,23 +219,26 @@ impl ChatService {
             .pool()
             .start_transaction(TxOpts::default())
             .await?;
-        let id = conversations::insert(&mut tx, &self.store, &new, at).await?;
-        let mut msg = None;
-        if let Some(m) = first {
-            let mid = messages::insert(&mut tx, &self.store, id, &m, at).await?;
-            let t = self.store.table(crate::store::Table::Conversations);
-            tx.exec_drop(
-                format!("UPDATE {t} SET message_count = 1 WHERE id = ?"),
-                (id,),
-            )
-            .await?;
-            msg = messages::get(&mut tx, &self.store, mid).await?;
+        let r = async {
+            let id = conversations::insert(&mut tx, &self.store, &new, at).await?;
+            let mut msg = None;
+            if let Some(m) = first {
+                let mid = messages::insert(&mut tx, &self.store, id, &m, at).await?;
+                let t = self.store.table(crate::store::Table::Conversations);
+                tx.exec_drop(
+                    format!("UPDATE {t} SET message_count = 1 WHERE id = ?"),
+                    (id,),
+                )
+                .await?;
+                msg = messages::get(&mut tx, &self.store, mid).await?;
+            }
+            let conv = conversations::get(&mut tx, &self.store, id, false)
+                .await?
+                .ok_or_else(|| Error::not_found("conversation", id))?;
+            Ok((conv, msg))
         }
-        let conv = conversations::get(&mut tx, &self.store, id, false)
-            .await?
-            .ok_or_else(|| Error::not_found("conversation", id))?;
-        tx.commit().await?;
-        Ok((conv, msg))
+        .await;
+        finish(tx, r).await
     }
 
     /// One conversation.
@@ -288,17 +314,26 @@ impl ChatService {
         .await
     }
 
-    fn parse_message(&self, data: &Map<String, Value>) -> Result<NewMessage> {
+    /// Validates a message; the second value is the `attachment_id` it carries, if any (its
+    /// body may then be empty: `send_message` fills in the file name).
+    fn parse_message(&self, data: &Map<String, Value>) -> Result<(NewMessage, Option<u64>)> {
         let i = Input(data);
         let sender_type = i
             .opt_enum("sender_type", model::SENDER_TYPES)?
             .ok_or_else(|| Error::invalid("sender_type", "sender_type is required"))?;
+        let attachment_id = i.opt_id("attachment_id")?;
         let raw = match (i.get("body"), i.get("message")) {
             (Some(_), _) => i.opt_str("body", usize::MAX)?,
             (None, Some(_)) => i.opt_str("message", usize::MAX)?,
             (None, None) => None,
-        }
-        .ok_or_else(|| Error::invalid("body", "body is required"))?;
+        };
+        let body = match raw {
+            // A file message without a caption: the file name becomes the body.
+            None if attachment_id.is_some() => String::new(),
+            Some(r) if attachment_id.is_some() && r.trim().is_empty() => String::new(),
+            Some(r) => prepare_body(r)?,
+            None => return Err(Error::invalid("body", "body is required")),
+        };
         let client_id = i.opt_str("client_id", MAX_CLIENT_ID)?.map(str::to_owned);
         if client_id.as_deref() == Some("") {
             return Err(Error::invalid("client_id", "client_id must not be empty"));
@@ -315,69 +350,117 @@ impl ChatService {
         };
         let metadata = i.opt_map("metadata")?.cloned().unwrap_or_default();
         check_metadata("metadata", &metadata)?;
-        Ok(NewMessage {
-            client_id,
-            platform_message_id: i.opt_str("platform_message_id", 255)?.map(str::to_owned),
-            sender_type: sender_type.to_owned(),
-            sender_id: i.opt_id("sender_id")?,
-            sender_name: i
-                .opt_str("sender_name", 100)?
-                .map(|n| sanitize::to_text(n).trim().to_owned()),
-            body: prepare_body(raw)?,
-            message_type: i
-                .opt_enum("message_type", model::MESSAGE_TYPES)?
-                .unwrap_or("text")
+        let message_type = i
+            .opt_enum("message_type", model::MESSAGE_TYPES)?
+            .unwrap_or("text");
+        Ok((
+            NewMessage {
+                client_id,
+                platform_message_id: i.opt_str("platform_message_id", 255)?.map(str::to_owned),
+                sender_type: sender_type.to_owned(),
+                sender_id: i.opt_id("sender_id")?,
+                sender_name: i
+                    .opt_str("sender_name", 100)?
+                    .map(|n| sanitize::to_text(n).trim().to_owned()),
+                body,
+                // A message carrying an uploaded file is a file message, whatever it says.
+                message_type: if attachment_id.is_some() {
+                    "file"
+                } else {
+                    message_type
+                }
                 .to_owned(),
-            attachment_url,
-            metadata,
-        })
+                attachment_url,
+                metadata,
+            },
+            attachment_id,
+        ))
     }
 
     /// Stores a message. With a `client_id` already used in this conversation, returns the
     /// stored message instead of writing a second row (`bool` = newly created).
+    ///
+    /// With `attachment_id`, the message carries that uploaded file: it must belong to this
+    /// conversation (`not_found` otherwise), must not be in another message yet (`conflict`)
+    /// and must have been uploaded by the same side (`forbidden`). The message becomes a
+    /// `file` message; without a body, its body is the file name; `attachment_url` is
+    /// stored as given (the caller knows the route that serves the file).
     pub async fn send_message(
         &self,
         conversation_id: u64,
         data: &Map<String, Value>,
     ) -> Result<(Message, bool)> {
-        let new = self.parse_message(data)?;
+        let (mut new, attachment_id) = self.parse_message(data)?;
         let mut tx = self
             .store
             .pool()
             .start_transaction(TxOpts::default())
             .await?;
-        // The row lock serialises senders of one conversation, so the client_id check and
-        // the counters below cannot race.
-        let mut conv = conversations::get(&mut tx, &self.store, conversation_id, true)
-            .await?
-            .ok_or_else(|| Error::not_found("conversation", conversation_id))?;
-        if let Some(cid) = &new.client_id {
-            if let Some(existing) =
-                messages::find_by_client_id(&mut tx, &self.store, conversation_id, cid).await?
-            {
-                tx.rollback().await?;
-                return Ok((existing, false));
+        let r = async {
+            // The row lock serialises senders of one conversation, so the client_id check
+            // and the counters below cannot race.
+            let mut conv = conversations::get(&mut tx, &self.store, conversation_id, true)
+                .await?
+                .ok_or_else(|| Error::not_found("conversation", conversation_id))?;
+            if let Some(cid) = &new.client_id {
+                if let Some(existing) =
+                    messages::find_by_client_id(&mut tx, &self.store, conversation_id, cid).await?
+                {
+                    return Ok((existing, false));
+                }
             }
+            check_open(&conv)?;
+            if let Some(aid) = attachment_id {
+                let a = attachment_rows::get(&mut tx, &self.store, aid, true)
+                    .await?
+                    .filter(|a| a.conversation_id == conversation_id)
+                    .ok_or_else(|| {
+                        Error::not_found("attachment", aid).with("field", "attachment_id")
+                    })?;
+                if a.message_id.is_some() {
+                    return Err(Error::new(
+                        ErrorCode::Conflict,
+                        "this file was already sent in another message",
+                    )
+                    .with("field", "attachment_id")
+                    .with("message_id", a.message_id));
+                }
+                if a.uploader_type != new.sender_type {
+                    return Err(Error::new(
+                        ErrorCode::Forbidden,
+                        "only the side that uploaded a file can send it",
+                    )
+                    .with("field", "attachment_id"));
+                }
+                if new.body.is_empty() {
+                    new.body = prepare_body(&html_escape(&a.original_name))?;
+                }
+            }
+            let at = model::now();
+            let id = messages::insert(&mut tx, &self.store, conversation_id, &new, at).await?;
+            if let Some(aid) = attachment_id {
+                if !attachment_rows::link(&mut tx, &self.store, aid, id).await? {
+                    return Err(Error::new(
+                        ErrorCode::Conflict,
+                        "this file was already sent in another message",
+                    )
+                    .with("field", "attachment_id"));
+                }
+            }
+            conv.message_count += 1;
+            conv.updated_at = at;
+            if new.sender_type == "agent" && conv.first_response_time.is_none() {
+                conv.first_response_time = Some((at - conv.started_at).num_seconds().max(0));
+            }
+            conversations::save(&mut tx, &self.store, &conv).await?;
+            let msg = messages::get(&mut tx, &self.store, id)
+                .await?
+                .ok_or_else(|| Error::not_found("message", id))?;
+            Ok((msg, true))
         }
-        if conv.status == "closed" {
-            return Err(
-                Error::new(ErrorCode::Conflict, "the conversation is closed")
-                    .with("conversation_id", conversation_id),
-            );
-        }
-        let at = model::now();
-        let id = messages::insert(&mut tx, &self.store, conversation_id, &new, at).await?;
-        conv.message_count += 1;
-        conv.updated_at = at;
-        if new.sender_type == "agent" && conv.first_response_time.is_none() {
-            conv.first_response_time = Some((at - conv.started_at).num_seconds().max(0));
-        }
-        conversations::save(&mut tx, &self.store, &conv).await?;
-        let msg = messages::get(&mut tx, &self.store, id)
-            .await?
-            .ok_or_else(|| Error::not_found("message", id))?;
-        tx.commit().await?;
-        Ok((msg, true))
+        .await;
+        // A retry that found its message changed nothing: the commit is as good as a rollback.
+        finish(tx, r).await
     }
 
     /// A page of history, oldest first.
@@ -403,6 +486,123 @@ impl ChatService {
             .await?
             .ok_or_else(|| Error::not_found("conversation", conversation_id))?;
         messages::page(&mut c, &self.store, conversation_id, p).await
+    }
+
+    /// Records an uploaded file of a conversation: checks size and type by content
+    /// ([`files::check`]), scans it with `scanner`, and stores the row under a fresh random
+    /// `storage_name`. The caller keeps the bytes under that name. `data`: `name` (the
+    /// client's file name, display only), `uploader_type` (`customer`, `agent`, `system`),
+    /// optional `uploader_id`, `visitor_id`.
+    ///
+    /// Errors: `invalid_argument` (empty file; infected: details `reason` = `infected` and
+    /// `signature`), `payload_too_large`, `unsupported_media_type`, `not_found`, `conflict`
+    /// (closed conversation), `rate_limited` (too many files in the conversation),
+    /// `platform_unavailable` (a scanner was reached but failed).
+    pub async fn create_attachment(
+        &self,
+        conversation_id: u64,
+        data: &Map<String, Value>,
+        content: &[u8],
+        scanner: &Scanner,
+    ) -> Result<(Attachment, files::ScanResult)> {
+        let i = Input(data);
+        let uploader_type = i
+            .opt_enum("uploader_type", model::SENDER_TYPES)?
+            .ok_or_else(|| Error::invalid("uploader_type", "uploader_type is required"))?;
+        let uploader_id = i.opt_id("uploader_id")?;
+        let visitor_id = i.opt_str("visitor_id", 64)?.map(str::to_owned);
+        if let Some(v) = &visitor_id {
+            if !is_valid_visitor_id(v) {
+                return Err(Error::invalid(
+                    "visitor_id",
+                    "visitor_id must be 8–64 characters of letters, digits, - and _",
+                ));
+            }
+        }
+        let name = i.opt_str("name", 4096)?.unwrap_or("");
+        let checked = files::check(content, name)?;
+
+        // Cheap refusals before the scan; the transaction below checks again.
+        let conv = self.get_conversation(conversation_id).await?;
+        check_open(&conv)?;
+
+        let verdict = scanner.scan(content).await?;
+        let verdict = match verdict.clone().into_error() {
+            Some(e) => return Err(e),
+            None => verdict,
+        };
+
+        let new = NewAttachment {
+            conversation_id,
+            storage_name: files::storage_name()?,
+            original_name: checked.name,
+            mime: checked.kind.mime.to_owned(),
+            size: checked.size as u64,
+            sha256: checked.sha256,
+            scan_status: verdict.status().to_owned(),
+            uploader_type: uploader_type.to_owned(),
+            uploader_id,
+            visitor_id,
+        };
+        let mut tx = self
+            .store
+            .pool()
+            .start_transaction(TxOpts::default())
+            .await?;
+        let r = async {
+            let conv = conversations::get(&mut tx, &self.store, conversation_id, true)
+                .await?
+                .ok_or_else(|| Error::not_found("conversation", conversation_id))?;
+            check_open(&conv)?;
+            let (all, pending) =
+                attachment_rows::counts(&mut tx, &self.store, conversation_id).await?;
+            if pending >= files::MAX_PENDING_PER_CONVERSATION {
+                return Err(Error::new(
+                    ErrorCode::RateLimited,
+                    "too many files were uploaded and not sent; send or wait before uploading more",
+                )
+                .with("max_pending", files::MAX_PENDING_PER_CONVERSATION));
+            }
+            if all >= files::MAX_PER_CONVERSATION {
+                return Err(Error::new(
+                    ErrorCode::RateLimited,
+                    "this conversation has reached its limit of files",
+                )
+                .with("max", files::MAX_PER_CONVERSATION));
+            }
+            let id = attachment_rows::insert(&mut tx, &self.store, &new, model::now()).await?;
+            attachment_rows::get(&mut tx, &self.store, id, false)
+                .await?
+                .ok_or_else(|| Error::not_found("attachment", id))
+        }
+        .await;
+        let stored = finish(tx, r).await?;
+        Ok((stored, verdict))
+    }
+
+    /// One attachment; `not_found` when unknown.
+    pub async fn get_attachment(&self, id: u64) -> Result<Attachment> {
+        let mut c = self.store.pool().get_conn().await?;
+        attachment_rows::get(&mut c, &self.store, id, false)
+            .await?
+            .ok_or_else(|| Error::not_found("attachment", id))
+    }
+
+    /// Deletes an attachment no message carries (a caller that could not keep the bytes
+    /// undoes the upload). `not_found` when unknown, `conflict` when a message carries it.
+    pub async fn delete_attachment(&self, id: u64) -> Result<()> {
+        let mut c = self.store.pool().get_conn().await?;
+        if attachment_rows::delete_unlinked(&mut c, &self.store, id).await? {
+            return Ok(());
+        }
+        match attachment_rows::get(&mut c, &self.store, id, false).await? {
+            None => Err(Error::not_found("attachment", id)),
+            Some(_) => Err(Error::new(
+                ErrorCode::Conflict,
+                "the file was sent in a message and cannot be deleted on its own",
+            )
+            .with("attachment_id", id)),
+        }
     }
 
     /// Marks the other side's messages read (up to `up_to_id`, default: all).
@@ -510,19 +710,60 @@ impl ChatService {
             .pool()
             .start_transaction(TxOpts::default())
             .await?;
-        let mut conv = conversations::get(&mut tx, &self.store, id, true)
-            .await?
-            .ok_or_else(|| Error::not_found("conversation", id))?;
-        let before = conv.clone();
-        let at = model::now();
-        f(&mut conv, at)?;
-        if conv != before {
-            conv.updated_at = at;
-            conversations::save(&mut tx, &self.store, &conv).await?;
+        let r = async {
+            let mut conv = conversations::get(&mut tx, &self.store, id, true)
+                .await?
+                .ok_or_else(|| Error::not_found("conversation", id))?;
+            let before = conv.clone();
+            let at = model::now();
+            f(&mut conv, at)?;
+            if conv != before {
+                conv.updated_at = at;
+                conversations::save(&mut tx, &self.store, &conv).await?;
+            }
+            Ok(conv)
         }
-        tx.commit().await?;
-        Ok(conv)
+        .await;
+        finish(tx, r).await
     }
+}
+
+/// Ends a transaction: commit on success, an explicit rollback on failure.
+///
+/// Dropping an open mysql_async transaction only queues its rollback for the pool's
+/// background task; inside PHP that task runs during the process's *next* call, so until then
+/// the row and gap locks of a failed write would block every other worker. Never drop one.
+async fn finish<T>(tx: mysql_async::Transaction<'_>, r: Result<T>) -> Result<T> {
+    match r {
+        Ok(v) => {
+            tx.commit().await?;
+            Ok(v)
+        }
+        Err(e) => {
+            // A rollback that fails leaves a broken connection, which the pool discards;
+            // the server rolls back on disconnect. The caller's error is the one to report.
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+fn check_open(c: &Conversation) -> Result<()> {
+    if c.status == "closed" {
+        return Err(
+            Error::new(ErrorCode::Conflict, "the conversation is closed")
+                .with("conversation_id", c.id),
+        );
+    }
+    Ok(())
+}
+
+/// Escapes text for an HTML body (file names become message bodies).
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn set_status(c: &mut Conversation, status: &str, at: chrono::NaiveDateTime) {
