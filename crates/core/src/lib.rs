@@ -5,6 +5,7 @@
 //! extension and the daemon are thin layers that translate their callers' values into calls
 //! of this crate.
 
+pub mod attachments;
 pub mod chat;
 pub mod error;
 pub mod input;

@@ -106,6 +106,8 @@ pub struct Message {
     pub body: String,
     pub message_type: String,
     pub attachment_url: Option<String>,
+    /// The uploaded file this message carries (a `file` message), if any.
+    pub attachment: Option<AttachmentRef>,
     pub is_read: bool,
     pub read_at: Option<NaiveDateTime>,
     pub metadata: Map<String, Value>,
@@ -115,11 +117,22 @@ pub struct Message {
 
 impl Message {
     /// The public array/JSON shape (the daemon protocol's `message`, plus the table columns).
+    ///
+    /// `attachment` is `{id, name, mime, size, url}` for an uploaded file (`url` is the
+    /// stored `attachment_url`, computed by the caller that sent the message), `{url}` for a
+    /// bare link (vendor platforms), else null.
     pub fn to_json(&self) -> Value {
-        let attachment = self
-            .attachment_url
-            .as_ref()
-            .map_or(Value::Null, |u| json!({ "url": u }));
+        let attachment = match (&self.attachment, &self.attachment_url) {
+            (Some(a), url) => json!({
+                "id": a.id,
+                "name": a.name,
+                "mime": a.mime,
+                "size": a.size,
+                "url": url,
+            }),
+            (None, Some(u)) => json!({ "url": u }),
+            (None, None) => Value::Null,
+        };
         json!({
             "id": self.id,
             "conversation_id": self.conversation_id,
@@ -137,6 +150,63 @@ impl Message {
             "read_at": opt_time(self.read_at),
             "metadata": self.metadata,
             "sent_at": rfc3339(self.sent_at),
+            "created_at": rfc3339(self.created_at),
+        })
+    }
+}
+
+/// The summary of an uploaded file that a message shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentRef {
+    pub id: u64,
+    pub name: String,
+    pub mime: String,
+    pub size: u64,
+}
+
+/// The values `scan_status` records (an infected file is never stored).
+pub const SCAN_STATUSES: &[&str] = &["clean", "skipped"];
+
+/// An uploaded file (row of `{prefix}bkx_chat_attachments`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub id: u64,
+    pub conversation_id: u64,
+    /// The message that carries it; null until one is sent.
+    pub message_id: Option<u64>,
+    /// The random file name in the private store (32 hex digits). Server side only.
+    pub storage_name: String,
+    /// Display name (plain text, never a path).
+    pub original_name: String,
+    /// The MIME type sniffed from the content.
+    pub mime: String,
+    pub size: u64,
+    pub sha256: String,
+    /// `clean` (scanned) or `skipped` (no scanner was available).
+    pub scan_status: String,
+    pub uploader_type: String,
+    pub uploader_id: Option<u64>,
+    pub visitor_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+impl Attachment {
+    /// The array/JSON shape of the extension (`storage_name` included: the PHP caller stores
+    /// and serves the bytes; REST answers leave it out).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "conversation_id": self.conversation_id,
+            "message_id": self.message_id,
+            "name": self.original_name,
+            "mime": self.mime,
+            "size": self.size,
+            "sha256": self.sha256,
+            "scan_status": self.scan_status,
+            "uploader_type": self.uploader_type,
+            "uploader_id": self.uploader_id,
+            "visitor_id": self.visitor_id,
+            "storage_name": self.storage_name,
             "created_at": rfc3339(self.created_at),
         })
     }

@@ -5,6 +5,7 @@
 //! Each test uses its own table prefix, so tests run in parallel without seeing each other.
 //! A missing database fails the tests: it never skips them.
 
+use bkx_core::attachments::Scanner;
 use bkx_core::chat::ChatService;
 use bkx_core::store::{migrations, DbConfig, Store};
 use bkx_core::ErrorCode;
@@ -68,6 +69,7 @@ async fn service(prefix: &str) -> ChatService {
 async fn drop_tables(store: &Store) {
     let mut c = store_conn(store).await;
     for t in [
+        "bkx_chat_attachments",
         "bkx_chat_messages",
         "bkx_chat_conversations",
         "bkx_chat_agents",
@@ -434,4 +436,291 @@ async fn close_rate_tag_and_update() {
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidArgument);
+}
+
+const PNG_1X1: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\x0dIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\0\0\0\0IEND\xaeB`\x82";
+
+fn no_scanner() -> Scanner {
+    Scanner::from_setting("off").unwrap()
+}
+
+#[tokio::test]
+async fn attachments_are_checked_recorded_linked_and_shown_on_messages() {
+    let s = service("tatt_").await;
+    let (conv, _) = s
+        .create_conversation(&obj(
+            json!({"visitor_id": "visitor-att-1", "message": "hi"}),
+        ))
+        .await
+        .unwrap();
+    let (a, verdict) = s
+        .create_attachment(
+            conv.id,
+            &obj(json!({"name": "../../x/photo.php", "uploader_type": "customer", "visitor_id": "visitor-att-1"})),
+            PNG_1X1,
+            &no_scanner(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(verdict.status(), "skipped");
+    assert_eq!(a.scan_status, "skipped");
+    assert_eq!(a.mime, "image/png");
+    assert_eq!(a.original_name, "photo.php.png");
+    assert_eq!(a.size, PNG_1X1.len() as u64);
+    assert_eq!(a.sha256.len(), 64);
+    assert!(bkx_core::attachments::is_storage_name(&a.storage_name));
+    assert_eq!(a.message_id, None);
+    assert_eq!(a.visitor_id.as_deref(), Some("visitor-att-1"));
+    assert_eq!(s.get_attachment(a.id).await.unwrap(), a);
+
+    // Refused content writes nothing.
+    let before = count(s.store(), "bkx_chat_attachments").await;
+    for (bytes, code) in [
+        (
+            b"\x7fELF\x02\x01\x01\0".to_vec(),
+            ErrorCode::UnsupportedMediaType,
+        ),
+        (b"<?php echo 1;".to_vec(), ErrorCode::UnsupportedMediaType),
+        (Vec::new(), ErrorCode::InvalidArgument),
+        (
+            vec![b'a'; bkx_core::attachments::MAX_BYTES + 1],
+            ErrorCode::PayloadTooLarge,
+        ),
+    ] {
+        let e = s
+            .create_attachment(
+                conv.id,
+                &obj(json!({"name": "x.png", "uploader_type": "customer"})),
+                &bytes,
+                &no_scanner(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, code);
+    }
+    let e = s
+        .create_attachment(
+            conv.id,
+            &obj(json!({"name": "x.png"})),
+            PNG_1X1,
+            &no_scanner(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.details["field"], "uploader_type");
+    let e = s
+        .create_attachment(
+            999_999,
+            &obj(json!({"uploader_type": "customer"})),
+            PNG_1X1,
+            &no_scanner(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    assert_eq!(count(s.store(), "bkx_chat_attachments").await, before);
+
+    // An agent cannot send the customer's file; another conversation cannot use it.
+    let e = s
+        .send_message(
+            conv.id,
+            &obj(json!({"sender_type": "agent", "attachment_id": a.id})),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Forbidden);
+    let (other, _) = s
+        .create_conversation(&obj(json!({"visitor_id": "visitor-att-2"})))
+        .await
+        .unwrap();
+    let e = s
+        .send_message(
+            other.id,
+            &obj(json!({"sender_type": "customer", "attachment_id": a.id})),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    assert_eq!(e.details["field"], "attachment_id");
+    assert_eq!(s.get_conversation(conv.id).await.unwrap().message_count, 1);
+
+    // The file message: no body needed; the file name (escaped) becomes the body.
+    let url = format!(
+        "https://example.com/wp-json/bookingx/v1/chat/uploads/{}",
+        a.id
+    );
+    let (m, created) = s
+        .send_message(
+            conv.id,
+            &obj(
+                json!({"sender_type": "customer", "attachment_id": a.id, "attachment_url": url,
+                "message_type": "text", "client_id": "file-1"}),
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(created);
+    assert_eq!(m.message_type, "file");
+    assert_eq!(m.body, "photo.php.png");
+    let j = m.to_json();
+    assert_eq!(
+        j["attachment"],
+        json!({"id": a.id, "name": "photo.php.png", "mime": "image/png", "size": PNG_1X1.len(), "url": url})
+    );
+    assert_eq!(j["attachment_url"], json!(url));
+    assert_eq!(s.get_attachment(a.id).await.unwrap().message_id, Some(m.id));
+    // A retry returns the same message; reusing the file in a new message is a conflict.
+    let (again, created) = s
+        .send_message(
+            conv.id,
+            &obj(json!({"sender_type": "customer", "attachment_id": a.id, "client_id": "file-1"})),
+        )
+        .await
+        .unwrap();
+    assert!(!created);
+    assert_eq!(again, m);
+    let e = s
+        .send_message(
+            conv.id,
+            &obj(json!({"sender_type": "customer", "attachment_id": a.id, "body": "again"})),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Conflict);
+    // History shows the attachment; plain messages have none.
+    let page = s.get_messages(conv.id, &Map::new()).await.unwrap();
+    assert_eq!(page.len(), 2);
+    assert_eq!(page[0].attachment, None);
+    assert_eq!(page[0].to_json()["attachment"], Value::Null);
+    assert_eq!(page[1].attachment.as_ref().map(|r| r.id), Some(a.id));
+    assert_eq!(s.get_conversation(conv.id).await.unwrap().message_count, 2);
+    // A linked file cannot be deleted on its own; a caption with markup is sanitised.
+    assert_eq!(
+        s.delete_attachment(a.id).await.unwrap_err().code,
+        ErrorCode::Conflict
+    );
+    let (b, _) = s
+        .create_attachment(
+            conv.id,
+            &obj(json!({"name": "<b>notes.txt", "uploader_type": "agent", "uploader_id": 3})),
+            b"plain notes\n",
+            &no_scanner(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(b.original_name, "_b_notes.txt");
+    let (m2, _) = s
+        .send_message(
+            conv.id,
+            &obj(
+                json!({"sender_type": "agent", "sender_id": 3, "attachment_id": b.id,
+                "body": "see <script>x</script><i>this</i>"}),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(m2.body, "see <i>this</i>");
+    assert_eq!(m2.to_json()["attachment"]["url"], Value::Null);
+    // An unlinked upload can be undone.
+    let (c, _) = s
+        .create_attachment(
+            conv.id,
+            &obj(json!({"name": "n.txt", "uploader_type": "customer"})),
+            b"x",
+            &no_scanner(),
+        )
+        .await
+        .unwrap();
+    s.delete_attachment(c.id).await.unwrap();
+    assert_eq!(
+        s.get_attachment(c.id).await.unwrap_err().code,
+        ErrorCode::NotFound
+    );
+    // Closed conversations take no files; deleting a conversation deletes its rows.
+    s.close_conversation(conv.id).await.unwrap();
+    let e = s
+        .create_attachment(
+            conv.id,
+            &obj(json!({"name": "n.txt", "uploader_type": "customer"})),
+            b"x",
+            &no_scanner(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Conflict);
+    let mut db = store_conn(s.store()).await;
+    let t = s.store().table_by_suffix("bkx_chat_conversations");
+    db.exec_drop(format!("DELETE FROM {t} WHERE id = ?"), (conv.id,))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.get_attachment(a.id).await.unwrap_err().code,
+        ErrorCode::NotFound
+    );
+}
+
+#[tokio::test]
+async fn uploads_without_a_message_are_limited_per_conversation() {
+    let s = service("tatl_").await;
+    let (conv, _) = s
+        .create_conversation(&obj(json!({"customer_id": 11})))
+        .await
+        .unwrap();
+    let data = obj(json!({"name": "n.txt", "uploader_type": "customer", "uploader_id": 11}));
+    for _ in 0..bkx_core::attachments::MAX_PENDING_PER_CONVERSATION {
+        s.create_attachment(conv.id, &data, b"note", &no_scanner())
+            .await
+            .unwrap();
+    }
+    let e = s
+        .create_attachment(conv.id, &data, b"note", &no_scanner())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::RateLimited);
+}
+
+#[tokio::test]
+async fn an_infected_upload_is_refused_and_not_recorded() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A one-shot fake clamd that finds everything.
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut c, _)) = l.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                let mut got = Vec::new();
+                // Read until the zero-length terminator (the last 4 bytes are zero).
+                while let Ok(n) = c.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    got.extend_from_slice(&buf[..n]);
+                    if got.len() >= 14 && got.ends_with(&[0, 0, 0, 0]) {
+                        break;
+                    }
+                }
+                let _ = c.write_all(b"stream: Test.Sig FOUND\0").await;
+            });
+        }
+    });
+    let s = service("tinf_").await;
+    let (conv, _) = s
+        .create_conversation(&obj(json!({"customer_id": 12})))
+        .await
+        .unwrap();
+    let scanner = Scanner::from_setting(&format!("127.0.0.1:{port}")).unwrap();
+    let e = s
+        .create_attachment(
+            conv.id,
+            &obj(json!({"name": "n.txt", "uploader_type": "customer"})),
+            b"anything",
+            &scanner,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidArgument);
+    assert_eq!(e.details["reason"], "infected");
+    assert_eq!(e.details["signature"], "Test.Sig");
+    assert_eq!(count(s.store(), "bkx_chat_attachments").await, 0);
 }

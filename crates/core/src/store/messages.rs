@@ -8,11 +8,20 @@ use serde_json::{Map, Value};
 use super::conversations::json_map;
 use super::{Store, Table};
 use crate::error::Result;
-use crate::model::Message;
+use crate::model::{AttachmentRef, Message};
 
-const COLUMNS: &str = "id, conversation_id, client_id, platform_message_id, sender_type, \
-    sender_id, sender_name, message, message_type, attachment_url, is_read, read_at, metadata, \
-    sent_at, created_at";
+/// The message columns and the summary of the attached file (LEFT JOIN: most messages
+/// have none). Every query below selects `FROM {messages} m` with [`select`].
+const COLUMNS: &str = "m.id, m.conversation_id, m.client_id, m.platform_message_id, \
+    m.sender_type, m.sender_id, m.sender_name, m.message, m.message_type, m.attachment_url, \
+    m.is_read, m.read_at, m.metadata, m.sent_at, m.created_at, a.id AS att_id, \
+    a.original_name AS att_name, a.mime AS att_mime, a.size AS att_size";
+
+fn select(store: &Store) -> String {
+    let t = store.table(Table::Messages);
+    let a = store.table(Table::Attachments);
+    format!("SELECT {COLUMNS} FROM {t} m LEFT JOIN {a} a ON a.message_id = m.id")
+}
 
 /// What a new row holds (validated and sanitised by the caller).
 #[derive(Debug, Clone, Default)]
@@ -37,6 +46,15 @@ pub struct Page {
 }
 
 fn from_row(mut r: Row) -> Message {
+    let attachment = r
+        .take::<Option<u64>, _>("att_id")
+        .flatten()
+        .map(|id| AttachmentRef {
+            id,
+            name: r.take("att_name").flatten().unwrap_or_default(),
+            mime: r.take("att_mime").flatten().unwrap_or_default(),
+            size: r.take("att_size").flatten().unwrap_or(0),
+        });
     Message {
         id: r.take("id").unwrap_or(0),
         conversation_id: r.take("conversation_id").unwrap_or(0),
@@ -51,6 +69,7 @@ fn from_row(mut r: Row) -> Message {
             .flatten()
             .unwrap_or_else(|| "text".into()),
         attachment_url: r.take("attachment_url").flatten(),
+        attachment,
         is_read: r.take::<Option<i64>, _>("is_read").flatten().unwrap_or(0) != 0,
         read_at: r.take("read_at").flatten(),
         metadata: json_map(r.take("metadata").flatten()),
@@ -98,9 +117,8 @@ pub async fn insert(
 
 /// One message by id.
 pub async fn get(q: &mut impl Queryable, store: &Store, id: u64) -> Result<Option<Message>> {
-    let t = store.table(Table::Messages);
     let row: Option<Row> = q
-        .exec_first(format!("SELECT {COLUMNS} FROM {t} WHERE id = ?"), (id,))
+        .exec_first(format!("{} WHERE m.id = ?", select(store)), (id,))
         .await?;
     Ok(row.map(from_row))
 }
@@ -112,10 +130,12 @@ pub async fn find_by_client_id(
     conversation_id: u64,
     client_id: &str,
 ) -> Result<Option<Message>> {
-    let t = store.table(Table::Messages);
     let row: Option<Row> = q
         .exec_first(
-            format!("SELECT {COLUMNS} FROM {t} WHERE conversation_id = ? AND client_id = ?"),
+            format!(
+                "{} WHERE m.conversation_id = ? AND m.client_id = ?",
+                select(store)
+            ),
             (conversation_id, client_id),
         )
         .await?;
@@ -129,21 +149,20 @@ pub async fn page(
     conversation_id: u64,
     p: Page,
 ) -> Result<Vec<Message>> {
-    let t = store.table(Table::Messages);
     let mut params: Vec<SqlValue> = vec![conversation_id.into()];
-    let mut sql = format!("SELECT {COLUMNS} FROM {t} WHERE conversation_id = ?");
+    let mut sql = format!("{} WHERE m.conversation_id = ?", select(store));
     if let Some(b) = p.before_id {
-        sql.push_str(" AND id < ?");
+        sql.push_str(" AND m.id < ?");
         params.push(b.into());
     }
     // "after" pages read forwards; the others read the newest rows and flip them.
     let forwards = p.after_id.is_some();
     if let Some(a) = p.after_id {
-        sql.push_str(" AND id > ?");
+        sql.push_str(" AND m.id > ?");
         params.push(a.into());
     }
     let order = if forwards { "ASC" } else { "DESC" };
-    sql.push_str(&format!(" ORDER BY id {order} LIMIT {}", p.limit));
+    sql.push_str(&format!(" ORDER BY m.id {order} LIMIT {}", p.limit));
     let rows: Vec<Row> = q.exec(sql, params).await?;
     let mut out: Vec<Message> = rows.into_iter().map(from_row).collect();
     if !forwards {

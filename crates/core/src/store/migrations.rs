@@ -23,6 +23,15 @@ enum Step {
     AddIndex(Table, &'static str, &'static str),
     /// Foreign key from messages to conversations, named after the prefix.
     MessagesForeignKey,
+    /// `ALTER TABLE {table} ADD CONSTRAINT {prefix}{name} FOREIGN KEY ({column}) REFERENCES
+    /// {references}(id) ON DELETE {on_delete}` unless the constraint exists.
+    ForeignKey {
+        table: Table,
+        name: &'static str,
+        column: &'static str,
+        references: Table,
+        on_delete: &'static str,
+    },
 }
 
 struct Migration {
@@ -205,6 +214,46 @@ const MIGRATIONS: &[Migration] = &[
             ),
         ],
     },
+    Migration {
+        version: 3,
+        description: "file attachments of the native chat",
+        steps: &[
+            Step::CreateTable(
+                Table::Attachments,
+                "id BIGINT(20) UNSIGNED AUTO_INCREMENT PRIMARY KEY,
+                conversation_id BIGINT(20) UNSIGNED NOT NULL,
+                message_id BIGINT(20) UNSIGNED NULL,
+                storage_name CHAR(32) NOT NULL,
+                original_name VARCHAR(255) NOT NULL,
+                mime VARCHAR(100) NOT NULL,
+                size INT UNSIGNED NOT NULL,
+                sha256 CHAR(64) NOT NULL,
+                scan_status VARCHAR(20) NOT NULL,
+                uploader_type VARCHAR(20) NOT NULL,
+                uploader_id BIGINT(20) UNSIGNED NULL,
+                visitor_id VARCHAR(64) NULL,
+                created_at DATETIME NOT NULL,
+                UNIQUE KEY storage_name_uq (storage_name),
+                UNIQUE KEY message_id_uq (message_id),
+                INDEX conversation_id_idx (conversation_id),
+                INDEX created_at_idx (created_at)",
+            ),
+            Step::ForeignKey {
+                table: Table::Attachments,
+                name: "bkx_chat_att_conv_fk",
+                column: "conversation_id",
+                references: Table::Conversations,
+                on_delete: "CASCADE",
+            },
+            Step::ForeignKey {
+                table: Table::Attachments,
+                name: "bkx_chat_att_msg_fk",
+                column: "message_id",
+                references: Table::Messages,
+                on_delete: "SET NULL",
+            },
+        ],
+    },
 ];
 
 /// The schema version this build writes.
@@ -340,6 +389,26 @@ async fn apply(store: &Store, conn: &mut Conn, step: &Step) -> Result<()> {
                 conn.query_drop(format!(
                     "ALTER TABLE {messages} ADD CONSTRAINT {fk} FOREIGN KEY (conversation_id)
                      REFERENCES {conversations}(id) ON DELETE CASCADE"
+                ))
+                .await?;
+            }
+        }
+        Step::ForeignKey {
+            table,
+            name,
+            column,
+            references,
+            on_delete,
+        } => {
+            let child = store.table(*table);
+            let parent = store.table(*references);
+            let fk = format!("{}{name}", store.prefix);
+            let sql = "SELECT COUNT(*) FROM information_schema.TABLE_CONSTRAINTS
+                       WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = ?";
+            if !exists(store, conn, sql, &child, &fk).await? {
+                conn.query_drop(format!(
+                    "ALTER TABLE {child} ADD CONSTRAINT {fk} FOREIGN KEY ({column})
+                     REFERENCES {parent}(id) ON DELETE {on_delete}"
                 ))
                 .await?;
             }

@@ -4,6 +4,7 @@
 //! several sites, exactly like WordPress's own tables. The store is the only code that writes
 //! SQL for the chat tables; the plugin and the daemon go through it.
 
+pub mod attachments;
 pub mod conversations;
 pub mod messages;
 pub mod migrations;
@@ -85,6 +86,7 @@ pub enum Table {
     CannedResponses,
     Analytics,
     SchemaVersion,
+    Attachments,
 }
 
 impl Table {
@@ -97,6 +99,7 @@ impl Table {
             Table::CannedResponses => "bkx_chat_canned_responses",
             Table::Analytics => "bkx_chat_analytics",
             Table::SchemaVersion => "bkx_chat_schema_version",
+            Table::Attachments => "bkx_chat_attachments",
         }
     }
 }
