@@ -7,6 +7,7 @@ import {
   connect,
   call,
   okData,
+  errCode,
   visitor,
   agent,
   clientId,
@@ -150,4 +151,48 @@ test("a reconnecting customer gets exactly the missed messages with since_id", a
   await cu2.inbox.take("message:new", (d) => d.message.id === live.id);
   cu2.close();
   ag.close();
+});
+
+test("replay pages: at most 1 000 messages per join, has_more tells whether more follow", async () => {
+  const cu = await connect(daemon, world.token(visitor()));
+  const conv = okData(await call(cu, "conversation:start", {})).conversation;
+  const t = table(world.prefix, "messages");
+  // 1 105 messages, written straight into the table (the Sequence engine makes the rows).
+  sql(
+    `INSERT INTO ${t} (conversation_id, client_id, sender_type, message, sent_at, created_at) ` +
+      `SELECT ${conv.id}, CONCAT('bulk', seq), 'agent', CONCAT('bulk ', seq), UTC_TIMESTAMP(), UTC_TIMESTAMP() ` +
+      `FROM seq_1_to_1105 ORDER BY seq`,
+  );
+  const ids = sql(`SELECT id FROM ${t} WHERE conversation_id = ${conv.id} ORDER BY id`).map((r) => Number(r[0]));
+  assert.equal(ids.length, 1105);
+
+  const first = okData(await call(cu, "conversation:join", { conversation_id: conv.id, since_id: 0 }));
+  assert.equal(first.messages.length, 1000);
+  assert.equal(first.has_more, true);
+  assert.deepEqual(first.messages.map((m) => m.id), ids.slice(0, 1000), "the oldest 1 000, in order");
+
+  const rest = okData(
+    await call(cu, "conversation:join", { conversation_id: conv.id, since_id: ids[999] }),
+  );
+  assert.deepEqual(rest.messages.map((m) => m.id), ids.slice(1000));
+  assert.equal(rest.has_more, false);
+
+  // Exactly 1 000 left: all of them, and nothing more to fetch.
+  const exact = okData(
+    await call(cu, "conversation:join", { conversation_id: conv.id, since_id: ids[104] }),
+  );
+  assert.equal(exact.messages.length, 1000);
+  assert.equal(exact.has_more, false);
+
+  // Without since_id: the latest 50.
+  const latest = okData(await call(cu, "conversation:join", { conversation_id: conv.id }));
+  assert.deepEqual(latest.messages.map((m) => m.id), ids.slice(-50));
+  assert.equal(latest.has_more, true);
+
+  errCode(
+    await call(cu, "conversation:join", { conversation_id: conv.id, since_id: -1 }),
+    "invalid_argument",
+    "negative since_id",
+  );
+  cu.close();
 });

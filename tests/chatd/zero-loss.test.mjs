@@ -80,6 +80,8 @@ test(`zero loss: ${N} messages, daemon SIGKILLed mid-burst and restarted`, async
   const seen = new Map(); // message id → message
   let maxSeen = 0;
   let agentConnects = 0;
+  // message:new arrivals per connection of the agent: a node emits in commit (id) order.
+  const sessions = [];
   const joins = [];
   const record = (m) => {
     if (m.conversation_id !== conv.id) return;
@@ -92,7 +94,10 @@ test(`zero loss: ${N} messages, daemon SIGKILLed mid-burst and restarted`, async
     ...RECONNECT, // default transports: long-polling first, then the upgrade
     auth: (cb) => cb({ token: world.token(staff) }),
   });
-  ag.on("message:new", (d) => record(d.message));
+  ag.on("message:new", (d) => {
+    if (d.message.conversation_id === conv.id) sessions.at(-1)?.push(d.message.id);
+    record(d.message);
+  });
   const agentJoin = async () => {
     for (let attempt = 0; attempt < 20 && ag.connected; attempt++) {
       const since = maxSeen;
@@ -111,6 +116,7 @@ test(`zero loss: ${N} messages, daemon SIGKILLed mid-burst and restarted`, async
   let joinFailure = null;
   ag.on("connect", () => {
     agentConnects += 1;
+    sessions.push([]);
     agentJoin().catch((e) => (joinFailure = e));
   });
   await connected(ag);
@@ -185,6 +191,7 @@ test(`zero loss: ${N} messages, daemon SIGKILLed mid-burst and restarted`, async
     restartedAt = Date.now();
   })();
 
+  const burstStart = Date.now();
   const deadline = Date.now() + 45_000;
   while (ackedCount < N) {
     if (Date.now() > deadline) {
@@ -203,6 +210,7 @@ test(`zero loss: ${N} messages, daemon SIGKILLed mid-burst and restarted`, async
     });
   }
   await chaos;
+  const burstMs = Date.now() - burstStart;
   assert.deepEqual(failures, [], "no send may be refused for another reason");
   assert.equal(ackedCount, N, "every message acknowledged");
   assert.ok(killedAt && killedAt.acked < N, "the kill happened in the middle of the burst");
@@ -249,6 +257,10 @@ test(`zero loss: ${N} messages, daemon SIGKILLed mid-burst and restarted`, async
     joins.some((j) => j.since > 0),
     `the agent re-joined with since_id after reconnecting: ${JSON.stringify(joins)}`,
   );
+  for (const [n, ids] of sessions.entries()) {
+    const sorted = [...ids].sort((x, y) => x - y);
+    assert.deepEqual(ids, sorted, `agent connection #${n + 1} got message:new out of id order`);
+  }
   const agentCids = new Map();
   for (const m of seen.values()) {
     agentCids.set(m.client_id, (agentCids.get(m.client_id) ?? 0) + 1);
@@ -257,7 +269,7 @@ test(`zero loss: ${N} messages, daemon SIGKILLed mid-burst and restarted`, async
   for (const m of msgs) assert.equal(agentCids.get(m.cid), 1, `agent saw #${m.i} under one id`);
 
   t.diagnostic(
-    `killed after ${killedAt.acked} acks with ${inflightAtKill} in flight; back after ` +
+    `burst took ${burstMs} ms (kill at +${killedAt.t - burstStart} ms); killed after ${killedAt.acked} acks with ${inflightAtKill} in flight; back after ` +
       `${restartedAt - killedAt.t} ms; ${resent} messages resent; agent joins ${JSON.stringify(joins)}`,
   );
   cu.close();

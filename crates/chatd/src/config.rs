@@ -57,6 +57,11 @@ pub struct Config {
     /// Redis URL for multi-node fan-out (optional).
     #[serde(default)]
     pub redis_url: Option<String>,
+    /// Prefix of the Redis channels the nodes of one site share. Default: derived from the
+    /// database name, the table prefix and the secret, so two sites on one Redis server
+    /// never hear each other while the nodes of one site always agree.
+    #[serde(default)]
+    pub redis_prefix: Option<String>,
     /// `info`, `debug`, ... (overridden by `RUST_LOG`).
     #[serde(default = "default_log_level")]
     pub log_level: String,
@@ -177,6 +182,9 @@ impl Config {
         if let Some(r) = env("BKX_CHATD_REDIS_URL") {
             c.redis_url = Some(r).filter(|r| !r.is_empty());
         }
+        if let Some(r) = env("BKX_CHATD_REDIS_PREFIX") {
+            c.redis_prefix = Some(r).filter(|r| !r.is_empty());
+        }
         c.validate()?;
         Ok(c)
     }
@@ -233,6 +241,25 @@ impl Config {
             })
     }
 
+    /// The prefix of the Redis channels: `redis_prefix`, or
+    /// `bkx-chatd:<db_name>:<db_prefix>:<fingerprint of the secret>`.
+    ///
+    /// The secret is what all nodes of one site must share anyway (they verify the same
+    /// tokens) and what two sites never share; the database name and prefix keep several
+    /// sites of one WordPress multisite apart. Only a short, non-reversible fingerprint of
+    /// the secret appears in channel names.
+    pub fn redis_channel_prefix(&self) -> String {
+        if let Some(p) = &self.redis_prefix {
+            return p.clone();
+        }
+        format!(
+            "bkx-chatd:{}:{}:{:08x}",
+            self.db_name,
+            self.db_prefix,
+            fingerprint(self.secret.as_bytes())
+        )
+    }
+
     /// The parsed listen address.
     pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
         self.listen.parse().map_err(|_| ConfigError::Invalid {
@@ -256,6 +283,17 @@ impl Config {
     }
 }
 
+/// 32 bits of FNV-1a over `data`: stable across builds and versions (unlike `std`'s hasher),
+/// so every node of a rolling upgrade computes the same channel names.
+fn fingerprint(data: &[u8]) -> u32 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in data {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (h >> 32) as u32 ^ (h as u32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,6 +314,34 @@ mod tests {
         assert_eq!(c.listen, "127.0.0.1:9100");
         assert_eq!(c.db_name, "wp");
         assert_eq!(c.db_prefix, "wp_");
+    }
+
+    #[test]
+    fn redis_channels_separate_sites() {
+        let c =
+            |extra: &str| Config::from_parts(&format!("{GOOD}{extra}"), None, |_| None).unwrap();
+        let base = c("").redis_channel_prefix();
+        assert!(base.starts_with("bkx-chatd:wp:wp_:"), "{base}");
+        assert!(
+            !base.contains("0123456789abcdef"),
+            "the secret must not appear: {base}"
+        );
+        assert_eq!(base, c("").redis_channel_prefix(), "stable");
+        assert_ne!(base, c("db_prefix = \"wp_2_\"\n").redis_channel_prefix());
+        let other_secret = Config::from_parts(
+            &GOOD.replace(
+                "0123456789abcdef0123456789abcdef",
+                "fedcba9876543210fedcba9876543210",
+            ),
+            None,
+            |_| None,
+        )
+        .unwrap();
+        assert_ne!(base, other_secret.redis_channel_prefix());
+        assert_eq!(
+            c("redis_prefix = \"site-a\"\n").redis_channel_prefix(),
+            "site-a"
+        );
     }
 
     #[test]

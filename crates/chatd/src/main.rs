@@ -29,7 +29,8 @@ use crate::config::Config;
 const USAGE: &str = "usage: bkx-chatd [--config FILE] [--check-config]
 
   --config FILE    TOML configuration (keys: listen, db_host, db_port, db_user, db_password,
-                   db_name, db_prefix, db_socket, secret, redis_url, log_level, log_format);
+                   db_name, db_prefix, db_socket, secret, redis_url, redis_prefix, log_level,
+                   log_format, cors_origins, [limits]);
                    BKX_CHATD_<KEY> environment variables override it
   --check-config   validate the configuration and the database connection, then exit
   --version        print the version";
@@ -132,6 +133,7 @@ async fn run(cfg: Config, check_only: bool) -> Result<(), String> {
         identities: limits::IdentityBuckets::default(),
         presence: state::Presence::default(),
         typing: std::sync::Mutex::new(std::collections::HashMap::new()),
+        conversation_locks: state::ConversationLocks::default(),
     }));
     server::serve(&cfg, app, listener, shutdown_signal()).await?;
     tracing::info!("shutting down");

@@ -4,7 +4,7 @@
 use axum::http::HeaderValue;
 use socketioxide::handler::ConnectHandler;
 use socketioxide::SocketIo;
-use socketioxide_redis::{RedisAdapter, RedisAdapterCtr};
+use socketioxide_redis::{RedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use crate::auth::authenticate;
@@ -61,14 +61,19 @@ pub async fn serve(
         }
         Some(url) => {
             let client = redis::Client::open(resp3(url)).map_err(|e| format!("redis_url: {e}"))?;
-            let ctr = RedisAdapterCtr::new_with_redis(&client)
-                .await
-                .map_err(|e| format!("cannot reach Redis at {url}: {e}"))?;
+            // Channels named after the site, so sites sharing a Redis server stay apart.
+            let prefix = cfg.redis_channel_prefix();
+            let ctr = RedisAdapterCtr::new_with_redis_config(
+                &client,
+                RedisAdapterConfig::new().with_prefix(prefix.clone()),
+            )
+            .await
+            .map_err(|e| format!("cannot reach Redis at {url}: {e}"))?;
             let (layer, io) = builder.with_adapter::<RedisAdapter<_>>(ctr).build_layer();
             io.ns(NAMESPACE, on_connect.with(authenticate))
                 .await
                 .map_err(|e| format!("cannot start the Redis adapter: {e}"))?;
-            tracing::info!("sharing rooms through Redis");
+            tracing::info!(channels = %prefix, "sharing rooms through Redis");
             routes.layer(layer)
         }
     };

@@ -247,6 +247,8 @@ pub async fn transfer<A: Adapter>(
             ),
             (None, None) => String::new(),
         };
+        let order = app.conversation_locks.get(id);
+        let order = order.lock().await;
         let sys = app
             .chat
             .send_message(
@@ -260,6 +262,7 @@ pub async fn transfer<A: Adapter>(
         if let Ok((m, _)) = sys {
             fan_out_all(&s, id, "message:new", &json!({ "message": m.to_json() })).await;
         }
+        drop(order);
         let cj = json!({ "conversation": conv.to_json() });
         fan_out_all(&s, id, "conversation:updated", &cj).await;
         if agent.is_none() {

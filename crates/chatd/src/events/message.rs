@@ -56,6 +56,9 @@ pub async fn send<A: Adapter>(
         if let Some(t) = i.get("type") {
             m.insert("message_type".into(), t.clone());
         }
+        // Held until the message is handed to the adapter: emits follow commit order.
+        let order = app.conversation_locks.get(id);
+        let order = order.lock().await;
         let (msg, created) = app
             .chat
             .send_message(id, &m)
@@ -65,6 +68,9 @@ pub async fn send<A: Adapter>(
         if created {
             app.metrics.messages_total.fetch_add(1, Ordering::Relaxed);
             fan_out(&s, id, "message:new", &json!({ "message": mj })).await;
+        }
+        drop(order);
+        if created {
             if me.is_staff() {
                 claim_if_unassigned(&app, &s, &me, id).await;
             }
