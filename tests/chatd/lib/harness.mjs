@@ -7,7 +7,7 @@
 
 import { spawn, execFileSync } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync, createWriteStream } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync, createWriteStream, statSync, readdirSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -48,7 +48,33 @@ export function daemonBinary() {
         "build it with `cargo build -p bkx-chatd` or set BKX_CHATD_BIN",
     );
   }
+  warnIfStale(found);
   return found;
+}
+
+let staleChecked = false;
+/** Warns (once) when the binary is older than the daemon's or the core's sources. */
+function warnIfStale(bin) {
+  if (staleChecked) return;
+  staleChecked = true;
+  const built = statSync(bin).mtimeMs;
+  const newer = [];
+  const walk = (dir) => {
+    if (!existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".rs") && statSync(p).mtimeMs > built) newer.push(path.relative(REPO_ROOT, p));
+    }
+  };
+  walk(path.join(REPO_ROOT, "crates/chatd/src"));
+  walk(path.join(REPO_ROOT, "crates/core/src"));
+  if (newer.length) {
+    process.stderr.write(
+      `warning: ${path.relative(REPO_ROOT, bin)} is older than ${newer.slice(0, 3).join(", ")}` +
+        `${newer.length > 3 ? ` and ${newer.length - 3} more` : ""}; rebuild it or set BKX_CHATD_BIN\n`,
+    );
+  }
 }
 
 function mariadbArgs(extra) {
