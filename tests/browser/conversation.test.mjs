@@ -3,7 +3,7 @@
 // on its own message and the unread badge while the widget is closed.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { launch, newContext, openInbox, PAGE, openWidget, shot, unique } from "./lib.mjs";
+import { launch, newContext, openInbox, PAGE, widget, openWidget, shot, unique } from "./lib.mjs";
 
 let browser;
 before(async () => {
@@ -11,6 +11,40 @@ before(async () => {
 });
 after(async () => {
   await browser?.close();
+});
+
+test("nobody online: the offline form takes name, e-mail and message; agents see them later", { timeout: 120000 }, async () => {
+  // Runs first in this file: no agent is connected yet.
+  const guest = await newContext(browser);
+  const g = await guest.newPage();
+  await g.goto(PAGE());
+  const w = widget(g);
+  await w.button.click();
+  if (await w.consent.isVisible()) {
+    await w.consent.check();
+  }
+  const name = g.locator("#bkx-livechat #bkx-off-name");
+  await name.waitFor({ state: "visible" });
+  await shot(g, "widget-offline-form.png");
+  // Invalid e-mail: refused with a message, nothing sent.
+  const who = unique("Vera");
+  await name.fill(who);
+  await g.locator("#bkx-livechat #bkx-off-email").fill("not-an-address");
+  await g.locator("#bkx-livechat #bkx-off-msg").fill("Do you open on Sundays?");
+  await g.locator("#bkx-livechat .bkx-offline .bkx-primary").click();
+  await g.locator("#bkx-livechat .bkx-offline .bkx-error").waitFor({ state: "visible" });
+  await g.locator("#bkx-livechat #bkx-off-email").fill("vera@example.test");
+  await g.locator("#bkx-livechat .bkx-offline .bkx-primary").click();
+  await w.mine.filter({ hasText: "Do you open on Sundays?" }).locator(".bkx-tick").waitFor();
+  await g.locator("#bkx-livechat .bkx-sys", { hasText: "vera@example.test" }).waitFor();
+
+  const agent = await openInbox(browser);
+  const a = agent.page;
+  await a.locator("#bkx-waiting .bkx-list__item", { hasText: who }).click();
+  await a.locator(".bkx-conv__log .bkx-msg.is-customer", { hasText: "Do you open on Sundays?" }).waitFor();
+  await a.locator(".bkx-facts dd", { hasText: "vera@example.test" }).waitFor();
+  await guest.close();
+  await agent.context.close();
 });
 
 test("guest ↔ agent: message, live inbox, typing, reply, read ticks, unread badge", { timeout: 120000 }, async () => {
@@ -70,6 +104,52 @@ test("guest ↔ agent: message, live inbox, typing, reply, read ticks, unread ba
   // Exactly one copy of each message on both sides.
   assert.equal(await w.mine.filter({ hasText: question }).count(), 1);
   assert.equal(await agentLog.locator(".bkx-msg", { hasText: reply }).count(), 1);
+
+  await guest.close();
+  await agent.context.close();
+});
+
+test("history is paged: the newest 50 first, older ones on request (inbox and widget)", { timeout: 120000 }, async () => {
+  const agent = await openInbox(browser);
+  const a = agent.page;
+  const guest = await newContext(browser);
+  const g = await guest.newPage();
+  await g.goto(PAGE());
+  const w = await openWidget(g);
+  const oldest = unique("The oldest question");
+  await w.input.fill(oldest);
+  await w.input.press("Enter");
+  await w.mine.filter({ hasText: oldest }).locator(".bkx-tick").waitFor();
+
+  const item = a.locator(".bkx-list__item", { hasText: oldest });
+  await item.waitFor();
+  const id = Number(await item.getAttribute("data-conversation"));
+  assert.ok(id > 0);
+  // 55 agent replies through the REST route (wp.apiFetch: the admin's cookie and nonce).
+  await a.evaluate(async (cid) => {
+    for (let i = 1; i <= 55; i++) {
+      await window.wp.apiFetch({ path: `/bookingx/v1/chat/conversations/${cid}/messages`, method: "POST", data: { body: `Filler ${i}` } });
+    }
+  }, id);
+
+  // The inbox, fresh: the newest 50, then the rest on request.
+  await a.reload();
+  await a.locator(".bkx-inbox__conn.is-connected").waitFor();
+  await a.locator(`.bkx-list__item[data-conversation="${id}"]`).click();
+  const log = a.locator(".bkx-conv__log");
+  await log.locator(".bkx-msg", { hasText: "Filler 55" }).waitFor();
+  assert.equal(await log.locator(".bkx-msg", { hasText: oldest }).count(), 0, "the oldest is not on the first page");
+  await a.getByRole("button", { name: "Load older messages" }).click();
+  await log.locator(".bkx-msg", { hasText: oldest }).waitFor();
+  assert.equal(await log.locator(".bkx-msg").count(), 56);
+
+  // The widget after a page load: same conversation (the visitor cookie), same paging.
+  await g.reload();
+  const w2 = await openWidget(g);
+  await w2.theirs.filter({ hasText: "Filler 55" }).waitFor();
+  assert.equal(await w2.mine.filter({ hasText: oldest }).count(), 0);
+  await g.locator("#bkx-livechat .bkx-older").click();
+  await w2.mine.filter({ hasText: oldest }).waitFor();
 
   await guest.close();
   await agent.context.close();

@@ -56,6 +56,27 @@ test("the loader sets no cookie, stores nothing and requests nothing before inte
   await context.close();
 });
 
+test("a proactive prompt slides in without any request; accepting it opens the chat", async () => {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  const requests = [];
+  await page.goto(PAGE(), { waitUntil: "load" });
+  page.on("request", (r) => requests.push(r.url()));
+  const w = widget(page);
+  await w.button.waitFor({ state: "visible" });
+  await page.evaluate(() => window.BKXLiveChat.prompt("Need a hand with your booking?"));
+  const bubble = page.locator("#bkx-livechat .bkx-prompt");
+  await bubble.waitFor({ state: "visible" });
+  assert.match(await bubble.textContent(), /Need a hand with your booking\?/);
+  await page.waitForTimeout(500);
+  assert.deepEqual(requests, [], "showing a prompt requests nothing");
+  await shot(page, "widget-prompt.png");
+  await page.locator("#bkx-livechat .bkx-accept").click();
+  await w.panel.waitFor({ state: "visible" });
+  await bubble.waitFor({ state: "hidden" });
+  await context.close();
+});
+
 test("the button is reachable and usable with the keyboard; Escape closes and returns focus", async () => {
   const context = await newContext(browser);
   const page = await context.newPage();

@@ -65,3 +65,64 @@ test("offline → Reconnecting..., back online → recovers, the offline message
   await guest.close();
   await agent.context.close();
 });
+
+test("a dropped connection is retried on the spec's schedule: at once, 2 s, 5 s, 10 s", { timeout: 120000 }, async () => {
+  const agent = await openInbox(browser);
+  const guest = await newContext(browser);
+  const g = await guest.newPage();
+
+  // Every websocket to the daemon goes through here: passed through while `block` is off,
+  // refused (opened then closed at once) while it is on.
+  let block = false;
+  const attempts = [];
+  const live = [];
+  await g.routeWebSocket(/\/socket\.io\//, (ws) => {
+    if (block) {
+      attempts.push(Date.now());
+      ws.close({ code: 1011, reason: "test: daemon unreachable" });
+      return;
+    }
+    ws.connectToServer();
+    live.push(ws);
+  });
+
+  await g.goto(PAGE());
+  const w = await openWidget(g);
+  const first = unique("Before the drop");
+  await w.input.fill(first);
+  await w.input.press("Enter");
+  await w.mine.filter({ hasText: first }).locator(".bkx-tick").waitFor();
+
+  // The daemon goes away without the browser going offline (no `offline` event).
+  block = true;
+  const dropped = Date.now();
+  for (const ws of live.splice(0)) {
+    await ws.close({ code: 1001, reason: "test: daemon restart" });
+  }
+  await w.banner.waitFor({ state: "visible" });
+  assert.match(await w.banner.textContent(), /Reconnecting/);
+  const during = unique("Sent during the outage");
+  await w.input.fill(during);
+  await w.input.press("Enter");
+
+  // Attempts 1-3 fail: at once, then 2 s and 5 s after the failures.
+  while (attempts.length < 3) {
+    assert.ok(Date.now() - dropped < 20000, `only ${attempts.length} reconnect attempts in 20 s`);
+    await g.waitForTimeout(100);
+  }
+  block = false; // attempt 4 (10 s later) gets through
+  const gaps = [attempts[0] - dropped, attempts[1] - attempts[0], attempts[2] - attempts[1]];
+  assert.ok(gaps[0] < 1000, `first retry at once (${gaps[0]} ms)`);
+  assert.ok(gaps[1] >= 1700 && gaps[1] < 3500, `second retry after ~2 s (${gaps[1]} ms)`);
+  assert.ok(gaps[2] >= 4500 && gaps[2] < 6500, `third retry after ~5 s (${gaps[2]} ms)`);
+
+  const t3 = attempts[2];
+  await w.banner.waitFor({ state: "hidden", timeout: 20000 });
+  const back = Date.now() - t3;
+  assert.ok(back >= 9000 && back < 14000, `fourth retry after ~10 s (${back} ms)`);
+  await w.mine.filter({ hasText: during }).locator(".bkx-tick").waitFor();
+  assert.equal(await w.mine.filter({ hasText: during }).count(), 1);
+
+  await guest.close();
+  await agent.context.close();
+});

@@ -22,4 +22,5 @@ export const token = () => call({ path: NS() + '/chat/token', method: 'POST' });
 export const listConversations = (query) => call({ path: NS() + '/chat/conversations' + qs(query) });
 export const getConversation = (id) => call({ path: NS() + '/chat/conversations/' + id });
 export const olderMessages = (id, beforeId, limit = 50) => call({ path: NS() + `/chat/conversations/${id}/messages` + qs({ before_id: beforeId, limit }) });
+export const latestMessages = (id, limit = 1) => call({ path: NS() + `/chat/conversations/${id}/messages` + qs({ limit }) });
 export const updateConversation = (id, data) => call({ path: NS() + '/chat/conversations/' + id, method: 'POST', data });

@@ -72,6 +72,13 @@ export function reducer(state, a) {
 				outbox,
 			};
 		}
+		case 'preview': {
+			const conv = state.conversations[a.id];
+			if (!conv || (conv._last && conv._last.id >= a.message.id)) {
+				return state;
+			}
+			return { ...state, conversations: set(state.conversations, a.id, { ...conv, _last: a.message }) };
+		}
 		case 'outbox':
 			return { ...state, outbox: set(state.outbox, a.id, a.list) };
 		case 'typing':

@@ -38,7 +38,18 @@ export default function useInbox(boot) {
 				api.listConversations({ status: 'waiting', limit: 100 }),
 				api.listConversations({ assigned_agent_id: me, limit: 100 }),
 			]);
-			dispatch({ type: 'conversations', list: [...(waiting || []), ...(mine || [])] });
+			const list = [...(waiting || []), ...(mine || [])];
+			dispatch({ type: 'conversations', list });
+			// The lists show each conversation's last message; REST lists do not carry it.
+			const missing = list.filter((c) => !(ref.current.messages[c.id] || []).length).slice(0, 40);
+			await Promise.all(
+				missing.map((c) =>
+					api
+						.latestMessages(c.id, 1)
+						.then((page) => page && page.length && dispatch({ type: 'preview', id: c.id, message: page[page.length - 1] }))
+						.catch(() => {}),
+				),
+			);
 		}
 
 		async function join(id) {

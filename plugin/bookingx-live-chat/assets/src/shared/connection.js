@@ -113,6 +113,20 @@ export function createConnection({ getToken, onState, onConnect, events }) {
 			}
 		}
 		socket.connect();
+		// A connection the server accepts and then drops before the Engine.IO handshake (a
+		// daemon shutting down, a proxy with no upstream) ends in a "close" that the client
+		// only reports at its 10 s connect timeout. Report it at once, as the failed attempt
+		// it is, so the back-off schedule holds.
+		const engine = socket.io.engine;
+		if (engine) {
+			let opened = false;
+			engine.once('open', () => (opened = true));
+			engine.once('close', (reason) => {
+				if (!opened) {
+					engine.emit('error', new Error('closed before the handshake: ' + reason));
+				}
+			});
+		}
 	}
 
 	const online = () => {
