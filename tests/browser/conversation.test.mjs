@@ -5,6 +5,14 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, newContext, openInbox, PAGE, widget, openWidget, shot, unique } from "./lib.mjs";
 
+async function assertEventually(check, message, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  while (!(await check())) {
+    assert.ok(Date.now() < deadline, message);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 let browser;
 before(async () => {
   browser = await launch();
@@ -104,6 +112,14 @@ test("guest ↔ agent: message, live inbox, typing, reply, read ticks, unread ba
   // Exactly one copy of each message on both sides.
   assert.equal(await w.mine.filter({ hasText: question }).count(), 1);
   assert.equal(await agentLog.locator(".bkx-msg", { hasText: reply }).count(), 1);
+
+  // The agent closes the conversation; the guest is told and may start a new one.
+  await a.getByRole("button", { name: "Close", exact: true }).click();
+  await g.locator("#bkx-livechat .bkx-ended").waitFor();
+  assert.ok(await w.input.isDisabled());
+  await g.locator("#bkx-livechat .bkx-ended button").click();
+  await assertEventually(async () => !(await w.input.isDisabled()), "a new chat can be written");
+  assert.equal(await w.mine.count(), 0, "the new chat starts empty");
 
   await guest.close();
   await agent.context.close();

@@ -154,6 +154,19 @@ test("the inline configuration is the same for every visitor and matches GET /ch
   await adminPage.goto(PAGE());
   const adminConfig = await adminPage.locator("#bkx-livechat-config").textContent();
   assert.equal(adminConfig, guestConfig, "nothing user-specific in the page's configuration");
+
+  // A logged-in agent on the front end is told to use the inbox; its widget never connects
+  // (it would count as an online agent).
+  const sockets = [];
+  adminPage.on("websocket", (ws) => sockets.push(ws.url()));
+  const w = widget(adminPage);
+  await w.button.click();
+  if (await w.consent.isVisible()) {
+    await w.consent.check();
+  }
+  await w.banner.filter({ hasText: "Inbox" }).waitFor();
+  assert.ok(await w.input.isDisabled());
+  assert.deepEqual(sockets, []);
   assert.doesNotMatch(guestConfig, /nonce|visitor_id|token/i);
 
   const res = await guest.request.get(`${BASE}/wp-json/bookingx/v1/chat/widget-config`);

@@ -314,6 +314,7 @@ final class Widget {
 			'status_offline'    => __( 'We will reply as soon as we can', 'bookingx-live-chat' ),
 			'ended'             => __( 'This conversation has ended.', 'bookingx-live-chat' ),
 			'new_chat'          => __( 'Start a new chat', 'bookingx-live-chat' ),
+			'staff_notice'      => __( 'You are logged in as a chat agent: answer customers from Live Chat → Inbox in the dashboard.', 'bookingx-live-chat' ),
 
 			// Consent (gdpr_compliance).
 			'consent'           => __( 'I agree that my messages and the details I give are stored so that the team can answer me.', 'bookingx-live-chat' ),

@@ -474,7 +474,10 @@ function start(L) {
 		// Banner: the connection first, then the last error.
 		let text = '';
 		let err = false;
-		if (st.conn === 'reconnecting') {
+		const staff = st.role && st.role !== 'customer';
+		if (staff) {
+			text = S.staff_notice;
+		} else if (st.conn === 'reconnecting') {
 			text = S.connection_lost;
 		} else if (st.conn === 'failed') {
 			text = S.platform_error;
@@ -488,15 +491,16 @@ function start(L) {
 		banner.hidden = !text;
 
 		const closed = st.conversation && st.conversation.status === 'closed';
-		const needOffline = consented && F.offline_form && !st.conversation && !st.outbox.length && st.agentsOnline === 0 && !offlineSent;
+		const needOffline = consented && !staff && F.offline_form && !st.conversation && !st.outbox.length && st.agentsOnline === 0 && !offlineSent;
 		consent.hidden = consented;
 		offline.hidden = !needOffline;
 		log.hidden = needOffline;
 		composer.hidden = needOffline;
-		input.disabled = !consented || closed;
-		sendBtn.disabled = !consented || closed;
+		const off = !consented || closed || staff;
+		input.disabled = off;
+		sendBtn.disabled = off;
 		if (emojiBtn) {
-			emojiBtn.disabled = !consented || closed;
+			emojiBtn.disabled = off;
 		}
 		if (fileBtn) {
 			fileBtn.disabled = !st.conversation || closed;

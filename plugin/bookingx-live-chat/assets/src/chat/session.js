@@ -15,6 +15,15 @@
 import { createConnection } from '../shared/connection.js';
 import { uuid } from '../shared/time.js';
 
+/** The `role` claim of a daemon token (read, not verified: only to choose what to show). */
+function tokenRole(token) {
+	try {
+		return JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))).role || 'customer';
+	} catch (e) {
+		return 'customer';
+	}
+}
+
 export function createSession(cfg, api, notify) {
 	const s = {
 		conn: 'idle',
@@ -27,6 +36,7 @@ export function createSession(cfg, api, notify) {
 		hasMore: false,
 		visible: false, // the panel is open and the page is visible
 		offline: null, // {name, email} when the conversation came from the offline form
+		role: '', // the token's role once known: 'customer', or staff
 	};
 	const byId = new Set();
 	let began = null;
@@ -255,6 +265,13 @@ export function createSession(cfg, api, notify) {
 						change('conn');
 						change('error', e);
 						began = null; // a later open() may try again
+						return;
+					}
+					// Staff tokens cannot start chats (agents answer from the inbox), and a staff
+					// socket would count as an online agent: a logged-in agent only gets a notice.
+					s.role = tokenRole(creds.token);
+					if (s.role !== 'customer') {
+						change('conn');
 						return;
 					}
 					const base = creds.chatd_url.replace(/\/+$/, '');

@@ -18,7 +18,8 @@ export default function App({ boot }) {
 	const waiting = waitingList(state);
 	const mine = mineList(state, me);
 	const selected = state.selected ? state.conversations[state.selected] : null;
-	const unreadTotal = Object.values(state.unread).reduce((a, b) => a + (b || 0), 0);
+	// Unread messages of the conversations the agent can see in the lists.
+	const unreadTotal = waiting.concat(mine).reduce((n, c) => n + (state.unread[c.id] || 0), 0);
 
 	// Title badge: waiting conversations plus unread messages, visible from any tab.
 	useEffect(() => {
