@@ -23,7 +23,7 @@ before(async () => {
 });
 after(() => world.close());
 
-test("200 sends as fast as possible: some rate_limited, accepted ones stored once, others unaffected", async () => {
+test("200 sends as fast as possible: some rate_limited, accepted ones stored once, others unaffected", async (t) => {
   const flooder = await connect(daemon, world.token(visitor("Flooder")), { transports: ["websocket"] });
   const bystander = await connect(daemon, world.token(visitor("Bystander")), { transports: ["websocket"] });
   const fconv = okData(await call(flooder, "conversation:start", {})).conversation;
@@ -84,6 +84,10 @@ test("200 sends as fast as possible: some rate_limited, accepted ones stored onc
   const metrics = await daemon.get("/metrics");
   const limitedMetric = Number(metrics.text.match(/^bkx_chatd_rate_limited_total (\d+)/m)?.[1]);
   assert.ok(limitedMetric >= limited.length, `rate_limited_total ${limitedMetric}`);
+  t.diagnostic(
+    `${accepted.length} accepted, ${limited.length} rate_limited in ${elapsed} ms; bystander ack ` +
+      `${bystanderMs.toFixed(0)} ms, /healthz ${healthMs.toFixed(0)} ms`,
+  );
   flooder.close();
   bystander.close();
 });
@@ -148,4 +152,33 @@ test("invalid sends: missing or empty client_id, missing conversation, bad paylo
   const [[n]] = sql(`SELECT COUNT(*) FROM ${table(world.prefix, "messages")} WHERE conversation_id = ${conv.id}`);
   assert.equal(n, "0");
   c.close();
+});
+
+test("events over the engine cap (4 × max_event_bytes) close the connection, store nothing", async () => {
+  for (const transport of ["websocket", "polling"]) {
+    const identity = visitor();
+    const c = await connect(daemon, world.token(identity), { transports: [transport] });
+    const conv = okData(await call(c, "conversation:start", {})).conversation;
+    const gone = new Promise((resolve) => c.once("disconnect", resolve));
+    const cid = clientId("huge");
+    const r = await call(
+      c,
+      "message:send",
+      { conversation_id: conv.id, client_id: cid, body: "x".repeat(300 * 1024) },
+      5000,
+    ).then(
+      (ack) => ack,
+      (e) => e,
+    );
+    assert.ok(r instanceof Error, `${transport}: expected the connection to close, got ${JSON.stringify(r)}`);
+    const reason = await gone;
+    assert.match(reason, /transport (error|close)/, transport);
+    const [[n]] = sql(`SELECT COUNT(*) FROM ${table(world.prefix, "messages")} WHERE client_id = '${cid}'`);
+    assert.equal(n, "0");
+    // The daemon is fine and the same identity reconnects.
+    const again = await connect(daemon, world.token(identity), { transports: [transport] });
+    okData(await call(again, "message:send", { conversation_id: conv.id, client_id: clientId(), body: "ok" }));
+    again.close();
+  }
+  assert.equal((await daemon.get("/healthz")).status, 200);
 });

@@ -48,10 +48,16 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
+    // Engine-level cap, for both transports: a request or websocket message above it closes
+    // the connection unread. Events between `limits.max_event_bytes` and the cap are read and
+    // answered with a payload_too_large ack. (Without the websocket cap, socketioxide would
+    // buffer websocket messages of up to 64 MiB.)
+    let engine_cap = cfg.limits.max_event_bytes.saturating_mul(4);
     let builder = SocketIo::builder()
         .with_state(app.clone())
-        // Engine-level cap; events above `limits.max_event_bytes` get a payload_too_large ack.
-        .max_payload((cfg.limits.max_event_bytes as u64).saturating_mul(4));
+        .max_payload(engine_cap as u64)
+        .ws_max_message_size(engine_cap)
+        .ws_max_frame_size(engine_cap);
     let routes = http::router(app.clone());
     let router = match &cfg.redis_url {
         None => {

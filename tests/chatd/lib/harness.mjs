@@ -433,9 +433,16 @@ export function closeAllSockets() {
   sockets.clear();
 }
 
-/** Emits with an ack; rejects after `ms`. */
-export function call(socket, event, payload, ms = 5000) {
-  return socket.timeout(ms).emitWithAck(event, payload);
+/** Emits with an ack; rejects after `ms` (with the event's name in the error). */
+export function call(socket, event, payload, ms = 10_000) {
+  return socket
+    .timeout(ms)
+    .emitWithAck(event, payload)
+    .catch((e) => {
+      const err = new Error(`${event}: ${e.message}`);
+      err.cause = e;
+      throw err;
+    });
 }
 
 /** Asserts an ok ack and returns its data. */

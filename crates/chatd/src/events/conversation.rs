@@ -1,5 +1,7 @@
 //! `conversation:start`, `:join`, `:transfer`, `:close`.
 
+use std::sync::atomic::Ordering;
+
 use bkx_core::input::Input;
 use bkx_core::model::Message;
 use bkx_core::{Error, ErrorCode};
@@ -91,6 +93,7 @@ pub async fn start<A: Adapter>(
         }
         let mut out = json!({ "conversation": conv_json });
         if let Some(m) = first {
+            app.metrics.messages_total.fetch_add(1, Ordering::Relaxed);
             let mj = m.to_json();
             fan_out(&s, conv.id, "message:new", &json!({ "message": mj })).await;
             out["message"] = mj;
