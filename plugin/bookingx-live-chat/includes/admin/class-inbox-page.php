@@ -74,6 +74,8 @@ final class Inbox_Page {
 		$asset = Widget::asset( 'inbox.js' );
 		wp_enqueue_script( self::HANDLE, BKX_LIVECHAT_URL . 'assets/dist/inbox.js', $asset['dependencies'], $asset['version'], true );
 		wp_enqueue_style( self::HANDLE, BKX_LIVECHAT_URL . 'assets/dist/inbox.css', array( 'wp-components' ), Widget::asset( 'inbox.css' )['version'] );
+		// The inbox's strings are in the .pot under assets/src/inbox/; a translation's JSON file
+		// is found by handle: languages/bookingx-live-chat-{locale}-bkx-livechat-inbox.json.
 		wp_set_script_translations( self::HANDLE, 'bookingx-live-chat', BKX_LIVECHAT_DIR . 'languages' );
 		wp_add_inline_script( self::HANDLE, 'window.bkxLiveChatInbox = ' . wp_json_encode( $this->data() ) . ';', 'before' );
 	}
