@@ -3,6 +3,6 @@
 return array(
 	'chat.js' => array( 'version' => '9a4bfdcf0082', ),
 	'inbox.css' => array( 'version' => '86776b5a7269', ),
-	'inbox.js' => array( 'version' => '62c1ad7648df', 'dependencies' => array( 'wp-api-fetch', 'wp-components', 'wp-element', 'wp-i18n' ), ),
-	'loader.js' => array( 'version' => '4570f02d737b', ),
+	'inbox.js' => array( 'version' => 'd34951d9a84e', 'dependencies' => array( 'wp-api-fetch', 'wp-components', 'wp-element', 'wp-i18n' ), ),
+	'loader.js' => array( 'version' => '07d5b021ad28', ),
 );

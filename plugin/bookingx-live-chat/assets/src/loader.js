@@ -32,18 +32,19 @@
 		`<svg class="${cls}" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="${path}"/></svg>`;
 
 	const host = d.createElement('div');
+	const left = cfg.position === 'bottom-left';
 	host.id = 'bkx-livechat';
 	host.dir = cfg.rtl ? 'rtl' : 'ltr';
-	if (cfg.position === 'bottom-left') {
+	if (left) {
 		host.className = 'l';
 	}
-	host.style.setProperty('--c', cfg.color);
-	host.style.setProperty('--t', cfg.text_color);
+	// Inline, so no theme rule for `div` can move the host (page styles beat :host rules).
+	host.style.cssText = `position:fixed;z-index:2147483000;bottom:20px;${left ? 'left' : 'right'}:20px;margin:0;padding:0;--c:${cfg.color};--t:${cfg.text_color}`;
 	const root = host.attachShadow({ mode: 'open' });
 	root.innerHTML =
 		'<style>' +
-		':host{all:initial;position:fixed;z-index:2147483000;bottom:20px;right:20px;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2327}' +
-		':host(.l){right:auto;left:20px}' +
+		':host{all:initial}' +
+		'.bkx-launcher,.bkx-prompt,.bkx-panel{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2327}' +
 		'.bkx-launcher{all:unset;box-sizing:border-box;width:58px;height:58px;border-radius:50%;background:var(--c);color:var(--t);cursor:pointer;box-shadow:0 4px 16px rgba(0,0,0,.28);display:flex;align-items:center;justify-content:center;position:relative}' +
 		'.bkx-launcher:focus-visible{outline:3px solid var(--c);outline-offset:3px}' +
 		'.bkx-launcher svg{width:28px;height:28px;fill:currentColor}' +

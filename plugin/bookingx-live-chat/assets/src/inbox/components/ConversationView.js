@@ -22,20 +22,12 @@ export default function ConversationView({ ctx, conversation: c }) {
 	const closed = c.status === 'closed';
 	const assignedToOther = c.assigned_agent_id && Number(c.assigned_agent_id) !== me;
 
-	// Keep the view at the bottom while the agent is there; keep the position when older
-	// messages are prepended.
-	const prevHeight = useRef(0);
+	// Stay at the bottom while the agent is there (older pages keep their place: older()).
 	useLayoutEffect(() => {
 		const el = log.current;
-		if (!el) {
-			return;
-		}
-		if (stick.current) {
+		if (el && stick.current) {
 			el.scrollTop = el.scrollHeight;
-		} else if (prevHeight.current && loadingOlder === false) {
-			// no-op: user scrolled up reading history
 		}
-		prevHeight.current = el.scrollHeight;
 	}, [messages, outbox.length, typing]);
 
 	useEffect(() => {
