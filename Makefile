@@ -6,7 +6,8 @@
 #   make build        release build of the extension and the daemon; the plugin's JS/CSS
 #   make install      install the extension into this machine's PHP (needs root)
 #   make stubs        regenerate stubs/bkx_livechat.stubs.php
-#   make bench        sanitizer benchmark (needs a WordPress folder for kses)
+#   make bench        sanitizer benchmark (needs a WordPress folder for kses), then bkx-chatd vs
+#                     a Node.js Socket.IO reference server (bench/chat, needs MariaDB and node)
 #   make conformance  checks against the shared reference data (SHARED_REF, default ../shared/ref)
 #   make stop         stop the demo and test sites;  make clean  also removes build output
 
@@ -85,6 +86,7 @@ check-shared-ref:
 
 bench: check-bench-script build
 	BKX_WP_PATH=$(abspath $(BKX_WP_PATH)) $(PHP_WITH_EXT) php/bench/sanitizer-bench.php
+	BKX_CHATD_BIN=$(abspath $(CHATD_BIN)) bench/chat/run.sh
 
 conformance: check-shared-ref build
 	$(PHP_WITH_EXT) php/conformance/run.php $(abspath $(SHARED_REF))

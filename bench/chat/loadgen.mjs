@@ -312,6 +312,8 @@ async function idleWorker() {
       process.exit(0);
     }
   });
+  // The parent gone (killed, crashed): nothing to hold the connections for.
+  process.on("disconnect", () => process.exit(0));
   process.send({ ready: true });
 }
 

@@ -40,6 +40,7 @@ if (!/^[A-Za-z0-9_]{0,32}$/.test(PREFIX)) {
 const T = {
   conv: `${PREFIX}bkx_chat_conversations`,
   msg: `${PREFIX}bkx_chat_messages`,
+  att: `${PREFIX}bkx_chat_attachments`,
 };
 const NAMESPACE = "/chat";
 const MAX_EVENT_BYTES = 64 * 1024;
@@ -246,7 +247,17 @@ function prepareBody(raw) {
     });
   }
   const out = clean(raw);
-  if (toText(out).trim() === "" && !out.includes("<a ")) throw invalid("body", "the message is empty");
+  // Nothing visible left (an empty link counts as nothing: it cannot be clicked).
+  if (toText(out).trim() === "") throw invalid("body", "the message is empty");
+  // What the `message` TEXT column holds.
+  const bytes = Buffer.byteLength(out);
+  if (bytes > 65_535) {
+    throw new ChatError("payload_too_large", "the message is too long once formatted; send it in parts", {
+      field: "body",
+      max_bytes: 65_535,
+      bytes,
+    });
+  }
   return out;
 }
 
@@ -270,9 +281,23 @@ const CONV_COLS =
   "id, platform, platform_conversation_id, customer_id, visitor_id, assigned_agent_id, status, " +
   "rating, rating_comment, first_response_time, resolution_time, message_count, booking_id, tags, " +
   "metadata, started_at, ended_at, created_at, updated_at";
-const MSG_COLS =
-  "id, conversation_id, client_id, platform_message_id, sender_type, sender_id, sender_name, " +
-  "message, message_type, attachment_url, is_read, read_at, metadata, sent_at, created_at";
+// Messages are read with the summary of their attached file (LEFT JOIN, as the daemon does
+// since schema v3); against an older schema without the attachments table, without it.
+let MSG_SELECT = "";
+async function prepareSelects() {
+  const [rows] = await pool.query(
+    "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
+    [T.att],
+  );
+  const cols =
+    "m.id, m.conversation_id, m.client_id, m.platform_message_id, m.sender_type, m.sender_id, " +
+    "m.sender_name, m.message, m.message_type, m.attachment_url, m.is_read, m.read_at, m.metadata, " +
+    "m.sent_at, m.created_at";
+  MSG_SELECT = Number(rows[0].n)
+    ? `SELECT ${cols}, a.id AS att_id, a.original_name AS att_name, a.mime AS att_mime, a.size AS att_size ` +
+      `FROM ${T.msg} m LEFT JOIN ${T.att} a ON a.message_id = m.id`
+    : `SELECT ${cols} FROM ${T.msg} m`;
+}
 
 // DATETIME columns hold UTC; the protocol speaks RFC 3339 to the second.
 const sqlNow = () => new Date().toISOString().slice(0, 19).replace("T", " ");
@@ -340,7 +365,12 @@ function messageJson(r) {
     message: r.message,
     message_type: r.message_type ?? "text",
     attachment_url: r.attachment_url,
-    attachment: r.attachment_url ? { url: r.attachment_url } : null,
+    attachment:
+      r.att_id != null
+        ? { id: r.att_id, name: r.att_name ?? "", mime: r.att_mime ?? "", size: Number(r.att_size ?? 0), url: r.attachment_url }
+        : r.attachment_url
+          ? { url: r.attachment_url }
+          : null,
     is_read: Number(r.is_read ?? 0) !== 0,
     read_at: rfc3339(r.read_at),
     metadata: jsonMap(r.metadata),
@@ -403,11 +433,12 @@ async function sendMessage(conversationId, m) {
     const conv = await getConversation(tx, conversationId, true);
     if (!conv) throw new ChatError("not_found", "conversation not found", { conversation_id: conversationId });
     const [existing] = await tx.execute(
-      `SELECT ${MSG_COLS} FROM ${T.msg} WHERE conversation_id = ? AND client_id = ?`,
+      `${MSG_SELECT} WHERE m.conversation_id = ? AND m.client_id = ?`,
       [conversationId, m.client_id],
     );
     if (existing.length) {
-      await tx.rollback();
+      // A retry that found its message changed nothing: the commit is as good as a rollback.
+      await tx.commit();
       return [existing[0], false];
     }
     if (conv.status === "closed") {
@@ -445,7 +476,7 @@ async function sendMessage(conversationId, m) {
         conv.id,
       ],
     );
-    const [rows] = await tx.execute(`SELECT ${MSG_COLS} FROM ${T.msg} WHERE id = ?`, [ins.insertId]);
+    const [rows] = await tx.execute(`${MSG_SELECT} WHERE m.id = ?`, [ins.insertId]);
     await tx.commit();
     return [rows[0], true];
   });
@@ -453,7 +484,7 @@ async function sendMessage(conversationId, m) {
 
 async function latestMessages(conversationId, limit) {
   const [rows] = await pool.execute(
-    `SELECT ${MSG_COLS} FROM ${T.msg} WHERE conversation_id = ? ORDER BY id DESC LIMIT ${Number(limit)}`,
+    `${MSG_SELECT} WHERE m.conversation_id = ? ORDER BY m.id DESC LIMIT ${Number(limit)}`,
     [conversationId],
   );
   return rows.reverse();
@@ -588,9 +619,16 @@ chat.on("connection", (socket) => {
   );
 });
 
-httpServer.listen(Number(PORT), HOST, () => {
-  console.error(`reference-server listening on ${HOST}:${PORT} (pid ${process.pid})`);
-});
+prepareSelects().then(
+  () =>
+    httpServer.listen(Number(PORT), HOST, () => {
+      console.error(`reference-server listening on ${HOST}:${PORT} (pid ${process.pid})`);
+    }),
+  (e) => {
+    console.error("reference-server: cannot reach the database:", e.message);
+    process.exit(1);
+  },
+);
 
 const stop = () => {
   io.close();

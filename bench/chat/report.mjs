@@ -71,6 +71,14 @@ out.push(
     `${meta.warmup_s}s warm-up + ${meta.window_s}s window; every ${meta.html_every === 1 ? "" : `${meta.html_every}nd `}message carries HTML to sanitise`,
 );
 out.push("flood control ([limits] of bkx-chatd, the same buckets in the reference) raised on both servers so it never throttles the benchmark");
+if (meta.loadavg_start != null) {
+  out.push(
+    `load average before the run: ${meta.loadavg_start}, after: ${meta.loadavg_end ?? "?"}` +
+      (Math.max(meta.loadavg_start, meta.loadavg_end ?? 0) > 0.5 * (meta.cpus || 1)
+        ? "  (WARNING: other work was running on this machine; the figures are noisy)"
+        : ""),
+  );
+}
 out.push("");
 out.push(line("", "chatd", "node", "chatd vs node"));
 out.push(line("", "-----", "----", "-------------"));
@@ -99,7 +107,7 @@ out.push(
 );
 console.log(out.join("\n"));
 
-const json = { bench: "bkx-chat", meta, figures: F, ratios_chatd_vs_node: ratios, target: { ahead_on_every_figure: ahead, throughput_3x: t3, memory_3x: m3 }, raw: R };
-const text = JSON.stringify(json);
-console.log(`BENCH_JSON ${text}`);
-if (values.out) writeFileSync(values.out, text + "\n");
+const json = { bench: "bkx-chat", meta, figures: F, ratios_chatd_vs_node: ratios, target: { ahead_on_every_figure: ahead, throughput_3x: t3, memory_3x: m3 } };
+console.log(`BENCH_JSON ${JSON.stringify(json)}`);
+// The file also keeps every raw loadgen result.
+if (values.out) writeFileSync(values.out, JSON.stringify({ ...json, raw: R }) + "\n");

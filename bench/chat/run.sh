@@ -66,6 +66,16 @@ SECRET="$(node -e 'process.stdout.write(require("crypto").randomBytes(24).toStri
 PREFIX_CHATD="bkxbench_${RUN_ID}_c_"
 PREFIX_NODE="bkxbench_${RUN_ID}_n_"
 SERVER_PID=""
+LOADGEN_PID=""
+
+# The load generator runs in the background so that a signal reaches the trap at once.
+loadgen() { # output-file args...
+  local out="$1"; shift
+  node loadgen.mjs "$@" >"$out" &
+  LOADGEN_PID=$!
+  wait "$LOADGEN_PID"
+  LOADGEN_PID=""
+}
 
 stop_server() {
   if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -89,6 +99,7 @@ drop_tables() {
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  if [[ -n "$LOADGEN_PID" ]]; then kill -TERM "$LOADGEN_PID" 2>/dev/null || true; wait "$LOADGEN_PID" 2>/dev/null || true; fi
   stop_server
   drop_tables
   rm -rf "$WORK"
@@ -168,30 +179,39 @@ say "flood control raised on both servers for the benchmark: every bucket burst 
 say "migrating the reference server's tables with bkx-chatd (prefix $PREFIX_NODE)"
 start_chatd "$PREFIX_NODE"; stop_server
 
+LOADAVG_START="$(cut -d' ' -f1 /proc/loadavg)"
+(( $(awk '{print ($1 > 0.5 * '"$(nproc)"')}' /proc/loadavg) )) &&
+  say "warning: load average $LOADAVG_START before the run: other work on this machine will make the figures noisy"
 START_TS=$SECONDS
 for server in chatd node; do
   prefix="$PREFIX_CHATD"; [[ "$server" == node ]] && prefix="$PREFIX_NODE"
 
   say "== $server: idle connections ($IDLE_COUNTS)"
   "start_$server" "$prefix"
-  node loadgen.mjs idle --url "$URL" --secret "$SECRET" --pid "$SERVER_PID" \
-    --counts "$IDLE_COUNTS" --procs "$IDLE_PROCS" --settle 3 >"$WORK/$server-idle.json"
+  loadgen "$WORK/$server-idle.json" idle --url "$URL" --secret "$SECRET" --pid "$SERVER_PID" \
+    --counts "$IDLE_COUNTS" --procs "$IDLE_PROCS" --settle 3
   stop_server
 
   "start_$server" "$prefix"
   say "== $server: throughput ($PAIRS pairs, $INFLIGHT in flight per sender, ${WARMUP}s warm-up, ${DURATION}s window)"
-  node loadgen.mjs pairs --url "$URL" --secret "$SECRET" --pid "$SERVER_PID" ${DB_PID:+--db-pid "$DB_PID"} \
-    --pairs "$PAIRS" --inflight "$INFLIGHT" --warmup "$WARMUP" --duration "$DURATION" \
-    --html-every "$HTML_EVERY" >"$WORK/$server-throughput.json"
+  loadgen "$WORK/$server-throughput.json" pairs --url "$URL" --secret "$SECRET" --pid "$SERVER_PID" \
+    ${DB_PID:+--db-pid "$DB_PID"} --pairs "$PAIRS" --inflight "$INFLIGHT" --warmup "$WARMUP" \
+    --duration "$DURATION" --html-every "$HTML_EVERY"
   say "== $server: latency at a fixed $RATE msg/s"
-  node loadgen.mjs pairs --url "$URL" --secret "$SECRET" --pid "$SERVER_PID" ${DB_PID:+--db-pid "$DB_PID"} \
-    --pairs "$PAIRS" --rate "$RATE" --warmup 3 --duration 10 \
-    --html-every "$HTML_EVERY" >"$WORK/$server-latency.json"
+  loadgen "$WORK/$server-latency.json" pairs --url "$URL" --secret "$SECRET" --pid "$SERVER_PID" \
+    ${DB_PID:+--db-pid "$DB_PID"} --pairs "$PAIRS" --rate "$RATE" --warmup 3 --duration 10 \
+    --html-every "$HTML_EVERY"
   stop_server
 done
 say "load phases took $((SECONDS - START_TS)) s"
 
-node report.mjs \
-  --meta "$(node -e 'const [n,c,v,db,p,i,w,d,r,h]=process.argv.slice(1);process.stdout.write(JSON.stringify({cpus:+n,chatd:c,node:v,database:db,pairs:+p,inflight:+i,warmup_s:+w,window_s:+d,fixed_rate:+r,html_every:+h,flood_control_raised:true}))' \
-      "$(nproc)" "$("$CHATD_BIN" --version)" "$(node -v)" "$(sql -e 'SELECT VERSION()')" "$PAIRS" "$INFLIGHT" "$WARMUP" "$DURATION" "$RATE" "$HTML_EVERY")" \
-  --dir "$WORK" ${BKX_BENCH_OUT:+--out "$BKX_BENCH_OUT"}
+LOADAVG_END="$(cut -d' ' -f1 /proc/loadavg)"
+META="$(CHATD_VERSION="$("$CHATD_BIN" --version)" DB_VERSION="$(sql -e 'SELECT VERSION()')" \
+  CPUS="$(nproc)" PAIRS="$PAIRS" INFLIGHT="$INFLIGHT" WARMUP="$WARMUP" DURATION="$DURATION" \
+  RATE="$RATE" HTML_EVERY="$HTML_EVERY" LOADAVG_START="$LOADAVG_START" LOADAVG_END="$LOADAVG_END" \
+  node -e 'const e = process.env; process.stdout.write(JSON.stringify({
+    cpus: +e.CPUS, chatd: e.CHATD_VERSION, node: process.version, database: e.DB_VERSION,
+    pairs: +e.PAIRS, inflight: +e.INFLIGHT, warmup_s: +e.WARMUP, window_s: +e.DURATION,
+    fixed_rate: +e.RATE, html_every: +e.HTML_EVERY, flood_control_raised: true,
+    loadavg_start: +e.LOADAVG_START, loadavg_end: +e.LOADAVG_END }))')"
+node report.mjs --meta "$META" --dir "$WORK" ${BKX_BENCH_OUT:+--out "$BKX_BENCH_OUT"}
