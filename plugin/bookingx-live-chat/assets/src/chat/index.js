@@ -10,7 +10,7 @@ import css from './style.css';
 import { createApi } from './api.js';
 import { createSession } from './session.js';
 import { EMOJI, PICKER, replaceShortcodes } from './emoji.js';
-import { safeFragment, escapeText } from '../shared/html.js';
+import { safeFragment, escapeText, attachmentOf } from '../shared/html.js';
 import { formatTime, formatFull } from '../shared/time.js';
 
 function h(tag, attrs, ...children) {
@@ -376,6 +376,10 @@ function start(L) {
 		const sys = m.sender_type === 'system' || m.message_type === 'system';
 		const bubble = h('div', { class: 'bkx-bubble' });
 		bubble.append(safeFragment(m.body));
+		const file = attachmentOf(m);
+		if (file) {
+			bubble.append(h('a', { class: 'bkx-file', href: file.url, target: '_blank', rel: 'noopener noreferrer', download: '' }, '📎 ', file.name));
+		}
 		const name = !me && !sys && F.agent_name && m.sender_name ? h('span', { class: 'bkx-name' }, m.sender_name) : null;
 		let meta;
 		if (pending) {

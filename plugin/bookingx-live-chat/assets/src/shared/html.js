@@ -65,3 +65,17 @@ export function toText(html, doc = document) {
 export function escapeText(text) {
 	return String(text).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 }
+
+/**
+ * The file of a message with an attachment, as {url, name}, or null. Only http(s) and
+ * same-site relative URLs are kept; the name comes from the message metadata or the URL.
+ */
+export function attachmentOf(m) {
+	const url = m && ((m.attachment && m.attachment.url) || m.attachment_url);
+	if (!url || !/^(https?:\/\/|\/(?!\/))/i.test(String(url))) {
+		return null;
+	}
+	const meta = (m && m.metadata) || {};
+	const name = meta.file_name || meta.filename || meta.name || decodeURIComponent(String(url).split(/[?#]/)[0].split('/').pop() || '') || 'file';
+	return { url: String(url), name: String(name) };
+}

@@ -7,6 +7,7 @@ import { __, sprintf } from '@wordpress/i18n';
 import { Button, Spinner } from '@wordpress/components';
 import { customerName } from '../state.js';
 import { formatTime, formatFull } from '../../shared/time.js';
+import { attachmentOf } from '../../shared/html.js';
 import MessageBody from './MessageBody.js';
 import Composer from './Composer.js';
 
@@ -148,10 +149,16 @@ function statusLabel(s) {
 
 function Message({ m, locale, read }) {
 	const side = m.sender_type === 'agent' ? 'is-agent' : m.sender_type === 'customer' ? 'is-customer' : 'is-system';
+	const file = attachmentOf(m);
 	return (
 		<li className={'bkx-msg ' + side} data-id={m.id}>
 			<div className="bkx-msg__bubble">
 				<MessageBody html={m.body} />
+				{file ? (
+					<a className="bkx-msg__file" href={file.url} target="_blank" rel="noopener noreferrer">
+						{'📎 ' + file.name}
+					</a>
+				) : null}
 			</div>
 			<div className="bkx-msg__meta">
 				{m.sender_name ? <span className="bkx-msg__name">{m.sender_name}</span> : null}
