@@ -80,7 +80,14 @@ test("guest ↔ agent: message, live inbox, typing, reply, read ticks, unread ba
   // The agent opened it, so the guest's message shows as read.
   await w.mine.filter({ hasText: question }).locator(".bkx-tick.read").waitFor();
 
-  // Typing reaches the guest.
+  // The guest's typing reaches the agent...
+  await w.input.pressSequentially("One more thing", { delay: 30 });
+  await a.locator(".bkx-conv__typing", { hasText: "typing" }).waitFor();
+  await w.input.fill("");
+  await w.input.dispatchEvent("input");
+  await assertEventually(async () => !(await a.locator(".bkx-conv__typing").textContent()).includes("typing"), "the agent's typing indicator clears");
+
+  // ...and the agent's reaches the guest.
   const reply = unique("Yes, 10:00 is free.");
   await a.locator(".bkx-composer__input").pressSequentially("Yes, 10", { delay: 30 });
   await w.typing.waitFor({ state: "visible" });
