@@ -3,6 +3,10 @@
 # build to be in place (the Makefile runs those first). The test site is stopped at the end,
 # whether the tests pass or not.
 #
+#   scripts/test.sh                    everything
+#   scripts/test.sh [rust] [chatd] [assets] [stubs] [php] [e2e]   only those stages (while iterating;
+#                                      e2e = test site + PHPUnit end-to-end + browser tests)
+#
 # Environment:
 #   BKX_TEST_SKIP_MISSING=1   skip (with a warning) suites whose files do not exist yet,
 #                             instead of failing
@@ -15,11 +19,16 @@ PHPUNIT=${PHPUNIT:-phpunit}
 TEST_SITE_DIR="$BKX_ROOT/.run/test"
 declare -a TIMES=()
 T0=$SECONDS
+CURRENT=""
+STAGES=${*:-rust chatd assets stubs php e2e}
+want() { [[ " $STAGES " == *" $1 "* ]]; }
 
 step() { # name command...
     local name=$1 t=$SECONDS; shift
     log "$name"
+    CURRENT=$name
     "$@"
+    CURRENT=""
     TIMES+=("$(printf '%4ds  %s' $((SECONDS - t)) "$name")")
 }
 
@@ -42,7 +51,7 @@ summary() {
     echo >&2
     printf '%s\n' "${TIMES[@]}" >&2
     printf '%4ds  total\n' $((SECONDS - T0)) >&2
-    if [ $rc -eq 0 ]; then log "all tests passed"; else printf '\033[1;31mFAILED\033[0m (exit %d); logs of the test site: .run/test/logs/\n' "$rc" >&2; fi
+    if [ $rc -eq 0 ]; then log "all tests passed"; else printf '\033[1;31mFAILED\033[0m in step "%s" (exit %d); test site logs: .run/test/logs/\n' "${CURRENT:-?}" "$rc" >&2; fi
     exit $rc
 }
 trap summary EXIT
@@ -55,27 +64,39 @@ export BKX_TEST_DB_HOST=$DB_HOST BKX_TEST_DB_PORT=$DB_PORT BKX_TEST_DB_USER=$DB_
        BKX_TEST_DB_PASS=$DB_PASS BKX_TEST_DB_NAME=$DB_NAME
 export BKX_TEST_REDIS_URL=${BKX_TEST_REDIS_URL:-redis://127.0.0.1:6379/}
 
-step "cargo fmt --check" cargo fmt --all -- --check
-step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
-step "cargo test" cargo test --workspace
+if want rust; then
+    step "cargo fmt --check" cargo fmt --all -- --check
+    step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
+    step "cargo test" cargo test --workspace --no-fail-fast
+fi
 
-# The widget and inbox: the committed build matches the sources, the widget keeps its weight.
-step "front-end assets: dist is current" scripts/build-assets.sh --check
-step "front-end assets: gzip budget" scripts/asset-weight.sh
+if want chatd; then
+    # The daemon with the official socket.io-client: protocol, faults, flood, Redis.
+    step "bkx-chatd protocol (tests/chatd)" env BKX_CHATD_BIN="$BKX_ROOT/target/release/bkx-chatd" tests/chatd/run.sh
+fi
 
-if [ -f scripts/gen-stubs.php ]; then
+if want assets; then
+    # The widget and inbox: the committed build matches the sources, the widget keeps its weight.
+    step "front-end assets: dist is current" scripts/build-assets.sh --check
+    step "front-end assets: gzip budget" scripts/asset-weight.sh
+fi
+
+if ! want stubs; then :
+elif [ -f scripts/gen-stubs.php ]; then
     step "stubs check" scripts/stubs.sh check
 else
     missing "scripts/gen-stubs.php (stubs check)"
 fi
 
-if [ -f php/tests/phpunit.xml ] || [ -f php/tests/phpunit.xml.dist ]; then
+if ! want php; then :
+elif [ -f php/tests/phpunit.xml ] || [ -f php/tests/phpunit.xml.dist ]; then
     step "PHPUnit: extension (php/tests)" scripts/php-ext.sh --tool "$PHPUNIT" -c php/tests
 else
     missing "php/tests/phpunit.xml (extension tests)"
 fi
 
-if [ -f tests/e2e/phpunit.xml ] || [ -f tests/e2e/phpunit.xml.dist ]; then
+if ! want e2e; then :
+elif [ -f tests/e2e/phpunit.xml ] || [ -f tests/e2e/phpunit.xml.dist ]; then
     step "test site up" scripts/site.sh up test
     # shellcheck disable=SC1091
     . "$TEST_SITE_DIR/site.env"
