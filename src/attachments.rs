@@ -138,9 +138,8 @@ impl Attachments {
         let meta = array_to_map(meta, "meta").php()?;
         let bytes = content.0;
         let scanner = self.scanner.clone();
-        let (a, verdict) = self.run(|s| async move {
-            s.create_attachment(cid, &meta, bytes, &scanner).await
-        })?;
+        let (a, verdict) =
+            self.run(|s| async move { s.create_attachment(cid, &meta, bytes, &scanner).await })?;
         let mut v = attachment_json(&a);
         if let Value::Object(o) = &mut v {
             o.insert("scan".into(), verdict.to_json());

@@ -29,7 +29,7 @@ pub struct ChatManager {
     settings: Map<String, Value>,
 }
 
-fn parse_db(m: &Map<String, Value>) -> Result<DbConfig> {
+pub(crate) fn parse_db(m: &Map<String, Value>) -> Result<DbConfig> {
     let i = Input(m);
     let d = DbConfig::default();
     let cfg = DbConfig {
@@ -111,6 +111,12 @@ impl ChatManager {
     pub fn schema_version(&self) -> PhpResult<ZBox<ZendHashTable>> {
         let current = self.run(|s| async move { migrations::current_version(s.store()).await })?;
         arr(&serde_json::json!({ "current": current, "latest": migrations::latest_version() }))
+    }
+
+    /// The schema version this build writes, without touching the database (so a caller can
+    /// tell cheaply whether `migrate()` has something to do).
+    pub fn latest_schema_version() -> i64 {
+        i64::from(migrations::latest_version())
     }
 
     /// The settings this manager was built with.

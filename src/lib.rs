@@ -5,6 +5,7 @@
 //! about chats is made here; it belongs in `bkx-core`, where it is tested without PHP.
 #![cfg_attr(windows, feature(abi_vectorcall))]
 
+mod attachments;
 mod chat_manager;
 mod chat_token;
 mod convert;
@@ -39,6 +40,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     module
         .info_function(module_info)
         .class::<chat_manager::ChatManager>()
+        .class::<attachments::Attachments>()
         .class::<sanitizer::Sanitizer>()
         .class::<chat_token::ChatToken>()
 }

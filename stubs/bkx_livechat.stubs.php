@@ -12,6 +12,27 @@
 
 namespace BookingX\Addons\LiveChat {
 
+    class Attachments
+    {
+        public const MAX_BYTES = 10485760;
+
+        public function store(int $conversationId, string $content, array $meta): array {}
+
+        public function get(int $id): array {}
+
+        public function delete(int $id): bool {}
+
+        public function scan(string $content): array {}
+
+        public function scannerStatus(): array {}
+
+        public static function check(string $content, ?string $name = null): array {}
+
+        public static function allowedTypes(): array {}
+
+        public function __construct(array $config) {}
+    }
+
     class BookingException extends \BookingX\Addons\LiveChat\ChatException
     {
     }
@@ -33,27 +54,29 @@ namespace BookingX\Addons\LiveChat {
 
         public function schemaVersion(): array {}
 
+        public static function latestSchemaVersion(): int {}
+
         public function getSettings(): array {}
 
         public function createConversation(array $data): array {}
 
-        public function getConversation(int $id_): array {}
+        public function getConversation(int $id): array {}
 
         public function listConversations(array $filters): array {}
 
-        public function updateConversation(int $id_, array $changes): array {}
+        public function updateConversation(int $id, array $changes): array {}
 
-        public function sendMessage(int $conversation_id, array $message): array {}
+        public function sendMessage(int $conversationId, array $message): array {}
 
-        public function getMessages(int $conversation_id, ?array $page = null): array {}
+        public function getMessages(int $conversationId, ?array $page = null): array {}
 
-        public function markRead(int $conversation_id, array $read): array {}
+        public function markRead(int $conversationId, array $read): array {}
 
-        public function closeConversation(int $id_): array {}
+        public function closeConversation(int $id): array {}
 
-        public function rateConversation(int $id_, int $rating, ?string $comment = null): array {}
+        public function rateConversation(int $id, int $rating, ?string $comment = null): array {}
 
-        public function tagConversation(int $id_, array $tags): array {}
+        public function tagConversation(int $id, array $tags): array {}
 
         public function __construct(array $config) {}
     }

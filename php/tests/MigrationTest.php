@@ -56,6 +56,14 @@ final class MigrationTest extends ChatTestCase
             'average_resolution_time' => 'int(11)', 'customer_satisfaction' => 'decimal(3,2)',
             'conversion_rate' => 'decimal(5,2)', 'bookings_created' => 'int(11)', 'created_at' => 'datetime',
         ],
+        // Schema version 3: files shared in the native chat.
+        'attachments' => [
+            'id' => 'bigint(20) unsigned', 'conversation_id' => 'bigint(20) unsigned',
+            'message_id' => 'bigint(20) unsigned', 'storage_name' => 'char(32)', 'original_name' => 'varchar(255)',
+            'mime' => 'varchar(100)', 'size' => 'int(10) unsigned', 'sha256' => 'char(64)',
+            'scan_status' => 'varchar(20)', 'uploader_type' => 'varchar(20)', 'uploader_id' => 'bigint(20) unsigned',
+            'visitor_id' => 'varchar(64)', 'created_at' => 'datetime',
+        ],
     ];
 
     /** NOT NULL columns of the spec (besides the primary keys). */
@@ -66,6 +74,10 @@ final class MigrationTest extends ChatTestCase
         'triggers' => ['name', 'trigger_type', 'conditions', 'message', 'created_at', 'updated_at'],
         'canned_responses' => ['shortcut', 'title', 'message', 'created_at', 'updated_at'],
         'analytics' => ['date', 'platform', 'created_at'],
+        'attachments' => [
+            'conversation_id', 'storage_name', 'original_name', 'mime', 'size', 'sha256', 'scan_status',
+            'uploader_type', 'created_at',
+        ],
     ];
 
     /** Index name => [columns in order, unique?, type]. */
@@ -112,6 +124,13 @@ final class MigrationTest extends ChatTestCase
             'date_platform_unique' => [['date', 'platform'], true, 'BTREE'],
             'date_idx' => [['date'], false, 'BTREE'],
             'platform_idx' => [['platform'], false, 'BTREE'],
+        ],
+        'attachments' => [
+            'PRIMARY' => [['id'], true, 'BTREE'],
+            'storage_name_uq' => [['storage_name'], true, 'BTREE'],
+            'message_id_uq' => [['message_id'], true, 'BTREE'],
+            'conversation_id_idx' => [['conversation_id'], false, 'BTREE'],
+            'created_at_idx' => [['created_at'], false, 'BTREE'],
         ],
     ];
 
@@ -285,6 +304,24 @@ final class MigrationTest extends ChatTestCase
         self::assertSame(1, self::countRows('messages', ['conversation_id' => $c['id']]));
         self::pdo()->prepare('DELETE FROM `' . self::table('conversations') . '` WHERE id = ?')->execute([$c['id']]);
         self::assertSame(0, self::countRows('messages', ['conversation_id' => $c['id']]));
+    }
+
+    /** @depends testMigrateReturnsTheLatestVersion */
+    public function testAttachmentsReferenceConversationsAndMessages(): void
+    {
+        $stmt = self::pdo()->prepare(
+            'SELECT k.COLUMN_NAME, rc.DELETE_RULE, k.REFERENCED_TABLE_NAME
+             FROM information_schema.REFERENTIAL_CONSTRAINTS rc
+             JOIN information_schema.KEY_COLUMN_USAGE k
+               ON k.CONSTRAINT_SCHEMA = rc.CONSTRAINT_SCHEMA AND k.CONSTRAINT_NAME = rc.CONSTRAINT_NAME
+              AND k.TABLE_NAME = rc.TABLE_NAME
+             WHERE rc.CONSTRAINT_SCHEMA = ? AND rc.TABLE_NAME = ? ORDER BY k.COLUMN_NAME'
+        );
+        $stmt->execute([self::dbName(), self::table('attachments')]);
+        self::assertSame([
+            ['COLUMN_NAME' => 'conversation_id', 'DELETE_RULE' => 'CASCADE', 'REFERENCED_TABLE_NAME' => self::table('conversations')],
+            ['COLUMN_NAME' => 'message_id', 'DELETE_RULE' => 'SET NULL', 'REFERENCED_TABLE_NAME' => self::table('messages')],
+        ], $stmt->fetchAll());
     }
 
     /** @depends testMigrateReturnsTheLatestVersion */

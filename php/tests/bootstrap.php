@@ -21,5 +21,6 @@ if (!extension_loaded('bkx_livechat')) {
 require_once __DIR__ . '/support/TestDb.php';
 require_once __DIR__ . '/support/InertHtml.php';
 require_once __DIR__ . '/support/ChatTestCase.php';
+require_once __DIR__ . '/support/Clamd.php';
 
 TestDb::bootstrap();
