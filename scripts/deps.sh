@@ -11,6 +11,7 @@ PACKAGES=(
     phpunit wordpress nginx mariadb-server mariadb-client redis-server
     composer nodejs npm curl
     chromium
+    clamav-daemon clamav
 )
 
 # Some tools may come from elsewhere (e.g. Node's own repository ships npm inside its

@@ -377,6 +377,8 @@ http {
 
         location = /wp-config.php { deny all; }
         location ~ /\\. { deny all; }
+        # Chat attachments are served by PHP only (GET /chat/uploads/{id}), never directly.
+        location ^~ /wp-content/uploads/bkx-livechat-private/ { deny all; }
         location ~* ^/wp-content/uploads/.*\\.php\$ { deny all; }
 
         location / {

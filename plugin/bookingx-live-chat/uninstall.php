@@ -14,6 +14,7 @@ require_once __DIR__ . '/includes/class-settings.php';
 require_once __DIR__ . '/includes/class-roles.php';
 require_once __DIR__ . '/includes/class-secret.php';
 require_once __DIR__ . '/includes/class-installer.php';
+require_once __DIR__ . '/includes/class-upload-store.php';
 
 /**
  * Deletes one site's chat data when that site asked for it.
@@ -54,6 +55,9 @@ function bkx_livechat_uninstall_site(): void {
 		delete_option( $option );
 	}
 	delete_transient( \BookingX\Addons\LiveChat\WP\Installer::FAILED_TRANSIENT );
+
+	// The bytes of chat attachments (the rows went with the tables).
+	\BookingX\Addons\LiveChat\WP\Upload_Store::delete_all();
 
 	\BookingX\Addons\LiveChat\WP\Roles::uninstall();
 }

@@ -11,6 +11,9 @@ require __DIR__ . '/lib/HttpClient.php';
 require __DIR__ . '/lib/Inertness.php';
 require __DIR__ . '/lib/Env.php';
 require __DIR__ . '/lib/E2ETestCase.php';
+require __DIR__ . '/lib/UploadHelpers.php';
+// The private clamd of the virus-scanning tests (shared with the extension's tests).
+require dirname(__DIR__, 2) . '/php/tests/support/Clamd.php';
 
 foreach (['curl', 'dom', 'json'] as $extension) {
     if (!extension_loaded($extension)) {

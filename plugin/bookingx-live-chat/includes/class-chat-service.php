@@ -11,6 +11,7 @@
 
 namespace BookingX\Addons\LiveChat\WP;
 
+use BookingX\Addons\LiveChat\Attachments;
 use BookingX\Addons\LiveChat\ChatManager;
 
 defined( 'ABSPATH' ) || exit;
@@ -28,6 +29,13 @@ final class Chat_Service {
 	private ?ChatManager $manager = null;
 
 	/**
+	 * The attachments service, built on first use.
+	 *
+	 * @var Attachments|null
+	 */
+	private ?Attachments $attachments = null;
+
+	/**
 	 * The shared ChatManager. Building it only validates the configuration: the extension
 	 * opens its (per-process, pooled) connection on the first call that needs the database.
 	 *
@@ -41,9 +49,24 @@ final class Chat_Service {
 	}
 
 	/**
-	 * The configuration handed to the extension.
+	 * The shared Attachments service (same database; the virus scanner of the settings).
 	 *
-	 * @return array{db: array<string, mixed>, settings: array<string, mixed>}
+	 * @throws \BookingX\Addons\LiveChat\ChatException When the configuration is invalid
+	 *                                                   (for example a malformed scanner address).
+	 */
+	public function attachments(): Attachments {
+		if ( null === $this->attachments ) {
+			$this->attachments = new Attachments( $this->config() );
+		}
+		return $this->attachments;
+	}
+
+	/**
+	 * The configuration handed to the extension: `db`, `settings`, and `scanner` (the
+	 * clamd address of the `clamav_address` setting: empty tries the defaults, `off`
+	 * disables scanning).
+	 *
+	 * @return array{db: array<string, mixed>, settings: array<string, mixed>, scanner: array<string, mixed>}
 	 */
 	public function config(): array {
 		global $wpdb;
@@ -59,13 +82,14 @@ final class Chat_Service {
 				)
 			),
 			'settings' => Settings::get(),
+			'scanner'  => array( 'address' => (string) Settings::get( 'clamav_address' ) ),
 		);
 
 		/**
 		 * Filters the configuration the chat extension is built with (for example to point it
 		 * at a different database user with rights on the chat tables only).
 		 *
-		 * @param array $config `db` and `settings`.
+		 * @param array $config `db`, `settings` and `scanner`.
 		 */
 		return apply_filters( 'bkx_livechat_chat_manager_config', $config );
 	}

@@ -92,7 +92,13 @@ final class Installer {
 		if ( ! extension_loaded( 'bkx_livechat' ) ) {
 			return;
 		}
+		// A new build of the extension may bring a new schema version without a new
+		// extension version number: compare the schema too (no database call).
+		$latest   = method_exists( 'BookingX\\Addons\\LiveChat\\ChatManager', 'latestSchemaVersion' )
+			? (int) \BookingX\Addons\LiveChat\ChatManager::latestSchemaVersion()
+			: 0;
 		$outdated = ! get_option( self::SCHEMA_OPTION )
+			|| (int) get_option( self::SCHEMA_OPTION ) < $latest
 			|| get_option( self::EXTENSION_OPTION ) !== (string) phpversion( 'bkx_livechat' );
 		if ( $outdated && ! get_transient( self::FAILED_TRANSIENT ) ) {
 			self::migrate();

@@ -3,13 +3,16 @@
  * The plugin's one option, `bkx_livechat_settings`: defaults, reading and sanitising.
  *
  * The structure is the spec's settings array (section 6) key for key, so the same array can
- * be handed to the extension (`ChatManager` takes it as `settings`). Two deliberate
- * differences, both documented in readme.txt:
+ * be handed to the extension (`ChatManager` takes it as `settings`). Three deliberate
+ * differences, all documented in readme.txt:
  *
  * - `platform` defaults to `custom` (the native chat), not `intercom`: a fresh site has no
  *   vendor credentials, and a vendor platform without them would show a broken widget.
  * - `delete_data_on_uninstall` (default false) is added: uninstalling keeps the chat history
  *   unless an administrator asked for it to be deleted.
+ * - `clamav_address` (default empty) is added: where the ClamAV daemon that scans chat
+ *   uploads listens (empty: `/var/run/clamav/clamd.ctl`, then `127.0.0.1:3310`; `off`: no
+ *   scanning).
  *
  * @package BookingX\Addons\LiveChat\WP
  */
@@ -129,6 +132,9 @@ final class Settings {
 
 			// Added by the plugin (not in the spec): see the file doc.
 			'delete_data_on_uninstall'       => false,
+			// Virus scanner for chat uploads: '' = try the clamd defaults, 'off', a unix
+			// socket path or host:port.
+			'clamav_address'                 => '',
 		);
 	}
 
@@ -329,6 +335,18 @@ final class Settings {
 			case 'widget_greeting':
 			case 'outside_hours_message':
 				return sanitize_textarea_field( $value );
+			case 'clamav_address':
+				$value = trim( $value );
+				if ( '' === $value || in_array( strtolower( $value ), array( 'off', 'auto' ), true ) ) {
+					return strtolower( $value );
+				}
+				// A unix socket path, or host:port (the extension checks it again).
+				$socket = '#^(unix:(//)?)?/[A-Za-z0-9._/-]{1,250}$#D';
+				$tcp    = '/^(tcp:\/\/)?(\[[0-9A-Fa-f:]+\]|[A-Za-z0-9._-]+):[0-9]{1,5}$/D';
+				if ( ( preg_match( $socket, $value ) && false === strpos( $value, '/../' ) ) || preg_match( $tcp, $value ) ) {
+					return $value;
+				}
+				return null;
 			case 'zendesk_subdomain':
 				$value = strtolower( trim( $value ) );
 				return ( '' === $value || preg_match( '/^[a-z0-9][a-z0-9-]{0,62}$/', $value ) ) ? $value : null;

@@ -63,6 +63,43 @@ final class HttpClient
     }
 
     /**
+     * A multipart/form-data REST call (file uploads), with the same nonces as rest().
+     *
+     * @param array<string, scalar> $query  Query arguments (besides rest_route).
+     * @param array<string, scalar> $fields Plain form fields.
+     * @param array<string, array{name: string, content: string, type?: string}> $files
+     * @param array<string, string|null> $headers
+     */
+    public function upload(string $route, array $query, array $fields, array $files, array $headers = []): Response
+    {
+        $url = $this->baseUrl . '/?' . http_build_query(['rest_route' => $route] + $query, '', '&', PHP_QUERY_RFC3986);
+        $boundary = '----bkx' . bin2hex(random_bytes(12));
+        $body = '';
+        foreach ($fields as $name => $value) {
+            $body .= "--{$boundary}\r\nContent-Disposition: form-data; name=\"{$name}\"\r\n\r\n{$value}\r\n";
+        }
+        foreach ($files as $name => $file) {
+            $body .= "--{$boundary}\r\nContent-Disposition: form-data; name=\"{$name}\"; filename=\""
+                . addcslashes($file['name'], "\"\\") . "\"\r\nContent-Type: " . ($file['type'] ?? 'application/octet-stream')
+                . "\r\n\r\n" . $file['content'] . "\r\n";
+        }
+        $body .= "--{$boundary}--\r\n";
+        $defaults = ['Accept' => 'application/json', 'Content-Type' => 'multipart/form-data; boundary=' . $boundary];
+        if (null !== $this->wpNonce) {
+            $defaults['X-WP-Nonce'] = $this->wpNonce;
+        }
+        if (null !== $this->chatNonce) {
+            $defaults['X-BKX-Chat-Nonce'] = $this->chatNonce;
+        }
+        $response = $this->request('POST', $url, $body, array_merge($defaults, $headers));
+        $nonce = $response->header('X-BKX-Chat-Nonce');
+        if (null !== $nonce && '' !== $nonce) {
+            $this->chatNonce = $nonce;
+        }
+        return $response;
+    }
+
+    /**
      * A form POST (application/x-www-form-urlencoded).
      *
      * @param array<string, string> $fields

@@ -158,7 +158,8 @@ final class Settings_Page {
 			'features'  => array(
 				__( 'Chat features', 'bookingx-live-chat' ),
 				array(
-					'file_sharing_enabled' => array( __( 'File sharing', 'bookingx-live-chat' ), 'bool' ),
+					'file_sharing_enabled' => array( __( 'File sharing', 'bookingx-live-chat' ), 'bool', __( 'Images, PDF and plain text up to 10 MB, checked by content and kept private.', 'bookingx-live-chat' ) ),
+					'clamav_address'       => array( __( 'Virus scanner (ClamAV) address', 'bookingx-live-chat' ), 'text', __( 'Where clamd listens: a unix socket path (/var/run/clamav/clamd.ctl) or host:port (127.0.0.1:3310). Empty: try those two. "off": do not scan. Without a reachable scanner, uploads are stored unscanned.', 'bookingx-live-chat' ) ),
 					'emoji_enabled'        => array( __( 'Emoji picker', 'bookingx-live-chat' ), 'bool' ),
 					'typing_indicators'    => array( __( 'Typing indicators', 'bookingx-live-chat' ), 'bool' ),
 					'read_receipts'        => array( __( 'Read receipts', 'bookingx-live-chat' ), 'bool' ),
@@ -394,12 +395,44 @@ final class Settings_Page {
 				: __( 'generated, stored in the bkx_livechat_secret option', 'bookingx-live-chat' ),
 		);
 		$rows[] = array( __( 'Chat server URL', 'bookingx-live-chat' ), Token_Controller::chatd_url() );
+		$rows[] = array( __( 'Virus scanning (ClamAV)', 'bookingx-live-chat' ), $this->scanner_status() );
 
 		echo '<div class="card" style="max-width:none"><h2 class="title">' . esc_html__( 'Status', 'bookingx-live-chat' ) . '</h2><table class="widefat striped" style="max-width:720px"><tbody>';
 		foreach ( $rows as list( $label, $value ) ) {
 			printf( '<tr><th scope="row">%1$s</th><td>%2$s</td></tr>', esc_html( $label ), esc_html( $value ) );
 		}
 		echo '</tbody></table></div>';
+	}
+
+	/**
+	 * The virus-scanner line of the status box: whether uploads are scanned, and by what.
+	 */
+	private function scanner_status(): string {
+		if ( ! Plugin::has_extension() ) {
+			return __( 'unknown — the extension is not loaded', 'bookingx-live-chat' );
+		}
+		try {
+			$status = $this->chat->attachments()->scannerStatus();
+		} catch ( \Throwable $e ) {
+			/* translators: %s: error message */
+			return sprintf( __( 'off — the scanner setting is invalid: %s', 'bookingx-live-chat' ), $e->getMessage() );
+		}
+		if ( empty( $status['enabled'] ) ) {
+			return __( 'off — switched off in the settings; uploads are not scanned', 'bookingx-live-chat' );
+		}
+		if ( ! empty( $status['available'] ) ) {
+			return sprintf(
+				/* translators: 1: ClamAV version, 2: socket path or host:port */
+				__( 'on — %1$s at %2$s; infected uploads are refused', 'bookingx-live-chat' ),
+				(string) $status['version'],
+				(string) $status['address']
+			);
+		}
+		return sprintf(
+			/* translators: %s: the addresses tried */
+			__( 'off — no ClamAV daemon is reachable (tried %s); uploads are stored without a virus scan', 'bookingx-live-chat' ),
+			implode( ', ', array_map( 'strval', (array) ( $status['addresses'] ?? array() ) ) )
+		);
 	}
 
 	/**

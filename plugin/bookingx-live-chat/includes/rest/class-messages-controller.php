@@ -10,6 +10,7 @@
 
 namespace BookingX\Addons\LiveChat\WP\REST;
 
+use BookingX\Addons\LiveChat\WP\REST_Errors;
 use WP_REST_Request;
 use WP_REST_Response;
 use WP_REST_Server;
@@ -55,19 +56,23 @@ class Messages_Controller extends Chat_Controller {
 					'callback'            => array( $this, 'create_item' ),
 					'permission_callback' => array( $this, 'create_item_permissions_check' ),
 					'args'                => array(
-						'body'         => array(
-							'description' => __( 'The message, 1–10000 characters. Basic HTML (b, i, a, lists, code...) is kept; everything else is removed.', 'bookingx-live-chat' ),
+						'body'          => array(
+							'description' => __( 'The message, 1–10000 characters. Basic HTML (b, i, a, lists, code...) is kept; everything else is removed. Required unless attachment_id is given (the file name is the body then).', 'bookingx-live-chat' ),
 							'type'        => 'string',
-							'required'    => true,
 						),
-						'client_id'    => array(
+						'attachment_id' => array(
+							'description' => __( 'An uploaded file (POST /chat/uploads) of this conversation to send: the message becomes a file message.', 'bookingx-live-chat' ),
+							'type'        => 'integer',
+							'minimum'     => 1,
+						),
+						'client_id'     => array(
 							'description' => __( 'Client-side id (at most 64 characters): resending with the same id returns the stored message instead of a duplicate.', 'bookingx-live-chat' ),
 							'type'        => 'string',
 						),
-						'message_type' => array(
-							'description' => __( 'Agents only; customers always send text.', 'bookingx-live-chat' ),
+						'message_type'  => array(
+							'description' => __( 'Agents only, except file: customers send text, or file with attachment_id.', 'bookingx-live-chat' ),
 							'type'        => 'string',
-							'enum'        => self::AGENT_MESSAGE_TYPES,
+							'enum'        => array_merge( self::AGENT_MESSAGE_TYPES, array( 'file' ) ),
 						),
 					),
 				),
@@ -154,13 +159,41 @@ class Messages_Controller extends Chat_Controller {
 		if ( is_wp_error( $conversation ) ) {
 			return $conversation;
 		}
+		$attachment_id = isset( $request['attachment_id'] ) ? (int) $request['attachment_id'] : 0;
+		if ( ! isset( $request['body'] ) && 0 === $attachment_id ) {
+			// The shape of WordPress's own check (body is optional only for files).
+			return new \WP_Error(
+				'rest_missing_callback_param',
+				/* translators: %s: parameter name */
+				sprintf( __( 'Missing parameter(s): %s' ), 'body' ), // phpcs:ignore WordPress.WP.I18n.MissingArgDomain -- WordPress's own string.
+				array(
+					'status' => 400,
+					'params' => array( 'body' ),
+				)
+			);
+		}
+		if ( 'file' === $request['message_type'] && 0 === $attachment_id ) {
+			return REST_Errors::error(
+				'invalid_argument',
+				__( 'A file message needs attachment_id (upload the file first).', 'bookingx-live-chat' ),
+				array( 'field' => 'attachment_id' )
+			);
+		}
 		$side    = (string) $this->access->side_in( $conversation );
 		$user_id = get_current_user_id();
+		$type    = 'agent' === $side && isset( $request['message_type'] ) ? $request['message_type'] : 'text';
 		$message = array(
 			'sender_type'  => $side,
-			'body'         => $request['body'],
-			'message_type' => 'agent' === $side && isset( $request['message_type'] ) ? $request['message_type'] : 'text',
+			'message_type' => $attachment_id > 0 ? 'file' : $type,
 		);
+		if ( isset( $request['body'] ) ) {
+			$message['body'] = $request['body'];
+		}
+		if ( $attachment_id > 0 ) {
+			// The extension checks that the file belongs to this conversation and side.
+			$message['attachment_id']  = $attachment_id;
+			$message['attachment_url'] = Uploads_Controller::download_url( $attachment_id );
+		}
 		if ( $user_id > 0 ) {
 			$message['sender_id'] = $user_id;
 		}

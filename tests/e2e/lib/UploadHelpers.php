@@ -1,0 +1,116 @@
+<?php
+/**
+ * Helpers of the file-sharing tests: uploads, downloads, settings changes, raw rows.
+ */
+
+declare(strict_types=1);
+
+namespace BkxE2E;
+
+trait UploadHelpers
+{
+    /** A 1×1 PNG. */
+    protected static function png(): string
+    {
+        return "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89"
+            . "\0\0\0\x0dIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\0\0\0\0IEND\xaeB`\x82";
+    }
+
+    /** POST /chat/uploads (multipart): `file` plus `conversation_id`. */
+    protected function uploadFile(HttpClient $actor, int $conversationId, string $content, string $name, string $type = 'application/octet-stream', array $headers = []): Response
+    {
+        return $actor->upload(
+            self::NS . '/chat/uploads',
+            [],
+            ['conversation_id' => (string) $conversationId],
+            ['file' => ['name' => $name, 'content' => $content, 'type' => $type]],
+            $headers
+        );
+    }
+
+    /** GET of a download URL as $actor (logged-in actors send their REST nonce). */
+    protected function download(HttpClient $actor, string $url): Response
+    {
+        $headers = null !== $actor->wpNonce ? ['X-WP-Nonce' => $actor->wpNonce] : [];
+        return $actor->request('GET', $url, null, $headers);
+    }
+
+    /** A raw column of an attachment row, read from the site's database. */
+    protected static function attachmentColumn(int $id, string $column): string
+    {
+        $env = static function (string $name): string {
+            $v = getenv($name);
+            if (false === $v) {
+                throw new \RuntimeException("$name is not set: this test reads the site's database (scripts/test.sh sets BKX_TEST_DB_*)");
+            }
+            return $v;
+        };
+        $pdo = new \PDO(
+            sprintf('mysql:host=%s;port=%d;dbname=%s;charset=utf8mb4', $env('BKX_TEST_DB_HOST'), (int) $env('BKX_TEST_DB_PORT'), $env('BKX_TEST_DB_NAME')),
+            $env('BKX_TEST_DB_USER'),
+            $env('BKX_TEST_DB_PASS'),
+            [\PDO::ATTR_ERRMODE => \PDO::ERRMODE_EXCEPTION]
+        );
+        $prefix = (string) (getenv('BKX_TEST_DB_PREFIX') ?: 'wp_');
+        if (!preg_match('/^[A-Za-z0-9_]+$/', $prefix) || !preg_match('/^[a-z_]+$/', $column)) {
+            throw new \InvalidArgumentException('bad prefix or column');
+        }
+        $stmt = $pdo->prepare("SELECT `$column` FROM `{$prefix}bkx_chat_attachments` WHERE id = ?");
+        $stmt->execute([$id]);
+        $value = $stmt->fetchColumn();
+        if (false === $value) {
+            throw new \RuntimeException("no attachment row $id");
+        }
+        return (string) $value;
+    }
+
+    /**
+     * Saves one plugin setting through the real settings screen (options.php), leaving the
+     * others as they are (the plugin applies only the submitted keys).
+     */
+    protected function saveSetting(HttpClient $admin, string $key, string $value): void
+    {
+        $page = $admin->get('/wp-admin/admin.php?page=bkx-livechat');
+        $this->assertSame(200, $page->status, 'the settings screen');
+        $document = new \DOMDocument();
+        libxml_use_internal_errors(true);
+        $document->loadHTML($page->body);
+        libxml_clear_errors();
+        $xpath = new \DOMXPath($document);
+        $fields = [];
+        foreach ($xpath->query('//form[contains(@action, "options.php")]//input[@type="hidden"]') as $input) {
+            /** @var \DOMElement $input */
+            $name = $input->getAttribute('name');
+            if (in_array($name, ['option_page', 'action', '_wpnonce', '_wp_http_referer'], true)) {
+                $fields[$name] = $input->getAttribute('value');
+            }
+        }
+        $this->assertArrayHasKey('_wpnonce', $fields, 'the settings form has a nonce');
+        $fields["bkx_livechat_settings[$key]"] = $value;
+        $response = $admin->request('POST', Env::baseUrl() . '/wp-admin/options.php', http_build_query($fields), [
+            'Content-Type' => 'application/x-www-form-urlencoded',
+        ]);
+        $this->assertSame(302, $response->status, 'options.php redirects after saving: ' . substr($response->body, 0, 300));
+        $this->assertStringContainsString('settings-updated=true', (string) $response->header('Location'));
+    }
+
+    /** The text of the Status box row of the settings screen. */
+    protected function statusRow(HttpClient $admin, string $label): string
+    {
+        $page = $admin->get('/wp-admin/admin.php?page=bkx-livechat');
+        $this->assertSame(200, $page->status);
+        $document = new \DOMDocument();
+        libxml_use_internal_errors(true);
+        $document->loadHTML($page->body);
+        libxml_clear_errors();
+        $xpath = new \DOMXPath($document);
+        foreach ($xpath->query('//tr[th]') as $row) {
+            $th = $xpath->query('th', $row)->item(0);
+            $td = $xpath->query('td', $row)->item(0);
+            if (null !== $th && null !== $td && trim($th->textContent) === $label) {
+                return trim($td->textContent);
+            }
+        }
+        $this->fail("no status row \"$label\" on the settings screen");
+    }
+}
