@@ -428,10 +428,13 @@ final class Settings_Page {
 				(string) $status['address']
 			);
 		}
+		$why = is_string( $status['error'] ?? null ) && '' !== $status['error']
+			? $status['error']
+			: implode( ', ', array_map( 'strval', (array) ( $status['addresses'] ?? array() ) ) );
 		return sprintf(
-			/* translators: %s: the addresses tried */
-			__( 'off — no ClamAV daemon is reachable (tried %s); uploads are stored without a virus scan', 'bookingx-live-chat' ),
-			implode( ', ', array_map( 'strval', (array) ( $status['addresses'] ?? array() ) ) )
+			/* translators: %s: what was tried and why it failed */
+			__( 'off — no ClamAV daemon is reachable, uploads are stored without a virus scan (%s)', 'bookingx-live-chat' ),
+			$why
 		);
 	}
 
