@@ -28,6 +28,7 @@ test("nobody online: the offline form takes name, e-mail and message; agents see
   await g.goto(PAGE());
   const w = widget(g);
   await w.button.click();
+  await w.panel.waitFor({ state: "visible" });
   if (await w.consent.isVisible()) {
     await w.consent.check();
   }

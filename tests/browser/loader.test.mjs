@@ -161,6 +161,7 @@ test("the inline configuration is the same for every visitor and matches GET /ch
   adminPage.on("websocket", (ws) => sockets.push(ws.url()));
   const w = widget(adminPage);
   await w.button.click();
+  await w.panel.waitFor({ state: "visible" });
   if (await w.consent.isVisible()) {
     await w.consent.check();
   }
