@@ -151,8 +151,11 @@ class Uploads_Controller extends Chat_Controller {
 		if ( is_wp_error( $file ) ) {
 			return $file;
 		}
+		// Never more than one byte over the limit: enough for the extension to say 413,
+		// without holding a huge upload (PHP's own limit may be larger) in memory.
+		$max = (int) \BookingX\Addons\LiveChat\Attachments::MAX_BYTES;
 		// phpcs:ignore WordPress.WP.AlternativeFunctions.file_get_contents_file_get_contents -- a local upload.
-		$content = file_get_contents( $file['tmp_name'] );
+		$content = file_get_contents( $file['tmp_name'], false, null, 0, $max + 1 );
 		if ( false === $content ) {
 			return REST_Errors::error( 'invalid_argument', __( 'The uploaded file could not be read.', 'bookingx-live-chat' ), array( 'field' => 'file' ) );
 		}
@@ -303,10 +306,7 @@ class Uploads_Controller extends Chat_Controller {
 	 * 413 for a file PHP refused before the extension saw it (over upload_max_filesize).
 	 */
 	private function too_large(): WP_Error {
-		$max = 10 * 1024 * 1024;
-		if ( class_exists( '\\BookingX\\Addons\\LiveChat\\Attachments' ) ) {
-			$max = (int) \BookingX\Addons\LiveChat\Attachments::MAX_BYTES;
-		}
+		$max = (int) \BookingX\Addons\LiveChat\Attachments::MAX_BYTES;
 		return REST_Errors::error(
 			'payload_too_large',
 			__( 'The file is too large.', 'bookingx-live-chat' ),
