@@ -472,7 +472,8 @@ impl ChatService {
         let i = Input(page);
         let p = Page {
             before_id: i.opt_id("before_id")?,
-            after_id: i.opt_id("after_id")?,
+            // `after_id: 0` means "from the start" (a client that has seen nothing yet).
+            after_id: i.opt_int("after_id", 0, i64::MAX)?.map(|a| a as u64),
             limit: i.opt_int("limit", 1, MAX_PAGE)?.unwrap_or(50) as u32,
         };
         if p.before_id.is_some() && p.after_id.is_some() {

@@ -244,6 +244,14 @@ async fn messages_are_sanitised_counted_and_paged() {
         after.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
         ["m4", "m5"]
     );
+    let from_start = s
+        .get_messages(conv.id, &obj(json!({"limit": 2, "after_id": 0})))
+        .await
+        .unwrap();
+    assert_eq!(
+        from_start[0].body, "hi",
+        "after_id 0 reads from the first message"
+    );
     let e = s
         .get_messages(conv.id, &obj(json!({"limit": 101})))
         .await
