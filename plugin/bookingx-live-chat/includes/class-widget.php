@@ -200,7 +200,9 @@ final class Widget {
 		$color = sanitize_hex_color( (string) $s['widget_color'] );
 		$color = $color ? $color : '#0084FF';
 
-		$max_upload = (int) min( self::MAX_UPLOAD, wp_max_upload_size() );
+		$attachments = '\\BookingX\\Addons\\LiveChat\\Attachments';
+		$limit       = defined( $attachments . '::MAX_BYTES' ) ? (int) constant( $attachments . '::MAX_BYTES' ) : self::MAX_UPLOAD;
+		$max_upload  = (int) min( $limit, wp_max_upload_size() );
 		/**
 		 * Whether the widget offers file uploads. True when file sharing is on in the settings
 		 * and the plugin has its uploads route (`REST\Uploads_Controller`).
@@ -241,6 +243,7 @@ final class Widget {
 				'enabled'   => $uploads,
 				'route'     => 'chat/uploads',
 				'max_bytes' => $max_upload,
+				'accept'    => $uploads ? self::accept() : '',
 			),
 			'strings'         => self::strings( $max_upload ),
 		);
@@ -252,6 +255,27 @@ final class Widget {
 		 * @param array $config Configuration.
 		 */
 		return (array) apply_filters( 'bkx_livechat_widget_config', $config );
+	}
+
+	/**
+	 * The file picker's `accept` list: the types the extension takes (it decides by content;
+	 * this only spares visitors picking a file that would be refused).
+	 */
+	private static function accept(): string {
+		$callback = array( '\\BookingX\\Addons\\LiveChat\\Attachments', 'allowedTypes' );
+		if ( ! is_callable( $callback ) ) {
+			return '';
+		}
+		$accept = array();
+		foreach ( (array) call_user_func( $callback ) as $type ) {
+			if ( ! empty( $type['mime'] ) ) {
+				$accept[] = (string) $type['mime'];
+			}
+			foreach ( (array) ( $type['extensions'] ?? array() ) as $extension ) {
+				$accept[] = '.' . $extension;
+			}
+		}
+		return implode( ',', array_unique( $accept ) );
 	}
 
 	/**
@@ -334,6 +358,7 @@ final class Widget {
 			'agent_unavailable' => __( 'All agents are currently busy. Please leave a message.', 'bookingx-live-chat' ),
 			/* translators: %s: largest file size, e.g. "10 MB" */
 			'file_too_large'    => sprintf( __( 'File size exceeds limit (%s max).', 'bookingx-live-chat' ), size_format( $max_upload ) ),
+			'file_type'         => __( 'This type of file cannot be sent. Images, PDF and text files can.', 'bookingx-live-chat' ),
 			'booking_error'     => __( 'Unable to create booking. Please try the booking form.', 'bookingx-live-chat' ),
 			'platform_error'    => __( 'Chat service temporarily unavailable.', 'bookingx-live-chat' ),
 		);

@@ -71,6 +71,11 @@ final class Inbox_Page {
 		if ( '' === $this->hook || $hook_suffix !== $this->hook ) {
 			return;
 		}
+		// Chat text keeps the system's own emoji: WordPress's emoji script would swap every
+		// emoji in the live message list for an image from its CDN.
+		remove_action( 'admin_print_scripts', 'print_emoji_detection_script' );
+		remove_action( 'admin_print_styles', 'print_emoji_styles' );
+
 		$asset = Widget::asset( 'inbox.js' );
 		wp_enqueue_script( self::HANDLE, BKX_LIVECHAT_URL . 'assets/dist/inbox.js', $asset['dependencies'], $asset['version'], true );
 		wp_enqueue_style( self::HANDLE, BKX_LIVECHAT_URL . 'assets/dist/inbox.css', array( 'wp-components' ), Widget::asset( 'inbox.css' )['version'] );
@@ -90,6 +95,8 @@ final class Inbox_Page {
 		$settings = Settings::get();
 		return array(
 			'namespace' => BKX_LIVECHAT_REST_NAMESPACE,
+			// For plain links to files (GET /chat/uploads/{id} needs it as _wpnonce).
+			'nonce'     => wp_create_nonce( 'wp_rest' ),
 			'user'      => array(
 				'id'     => (int) $user->ID,
 				'name'   => $user->display_name,

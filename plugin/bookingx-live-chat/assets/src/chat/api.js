@@ -91,6 +91,14 @@ export function createApi(cfg) {
 		messages(id, query) {
 			return request('GET', `chat/conversations/${id}/messages`, { query });
 		},
+		/** A message over REST (file messages: the daemon takes no attachment_id). */
+		postMessage(id, body) {
+			return request('POST', `chat/conversations/${id}/messages`, { body });
+		},
+		/** The REST nonce of a logged-in visitor ('' for guests), for plain download links. */
+		get wpNonce() {
+			return wpNonce || '';
+		},
 		/**
 		 * Multipart upload with progress (XMLHttpRequest: fetch has no upload progress).
 		 * Resolves to the route's JSON; rejects with {code, status}.

@@ -10,7 +10,8 @@ import css from './style.css';
 import { createApi } from './api.js';
 import { createSession } from './session.js';
 import { EMOJI, PICKER, replaceShortcodes } from './emoji.js';
-import { safeFragment, escapeText, attachmentOf } from '../shared/html.js';
+import { safeFragment, escapeText, attachmentOf, withNonce } from '../shared/html.js';
+import { uuid } from '../shared/time.js';
 import { formatTime, formatFull } from '../shared/time.js';
 
 function h(tag, attrs, ...children) {
@@ -182,7 +183,7 @@ function start(L) {
 		onclick: () => togglePicker(),
 	}, icon(ICONS.emoji));
 	const uploads = cfg.uploads && cfg.uploads.enabled;
-	const fileInput = uploads && h('input', { type: 'file', hidden: true, tabindex: '-1', onchange: () => upload(fileInput.files[0]) });
+	const fileInput = uploads && h('input', { type: 'file', hidden: true, tabindex: '-1', accept: cfg.uploads.accept || '', onchange: () => upload(fileInput.files[0]) });
 	const fileBtn = uploads && h('button', { type: 'button', class: 'bkx-icon', 'aria-label': S.attach, title: S.attach, onclick: () => fileInput.click() }, icon(ICONS.attach));
 	const progress = h('div', { class: 'bkx-progress', role: 'progressbar', 'aria-label': S.uploading, 'aria-valuemin': '0', 'aria-valuemax': '100', hidden: true }, h('span'));
 	const sendBtn = h('button', { type: 'submit', class: 'bkx-icon bkx-send', 'aria-label': S.send, title: S.send }, icon(ICONS.send));
@@ -339,17 +340,27 @@ function start(L) {
 				bar.style.width = Math.round(f * 100) + '%';
 				progress.setAttribute('aria-valuenow', String(Math.round(f * 100)));
 			});
-			if (res.message && res.message.id) {
-				session.accept(res.message);
-			} else if (res.url) {
-				// The route stored the file only: announce it as a message with a link.
-				const a = document.createElement('a');
-				a.href = res.url;
-				a.textContent = file.name;
-				session.send(a.outerHTML);
+			// Step two of the uploads contract: the file becomes a message (REST; the daemon
+			// takes no attachment_id). The client_id makes a retried request store it once.
+			const id = session.state.conversation.id;
+			const payload = { message_type: 'file', attachment_id: res.id, client_id: uuid() };
+			let message;
+			try {
+				message = await api.postMessage(id, payload);
+			} catch (e) {
+				if (e.code !== 'network') {
+					throw e;
+				}
+				message = await api.postMessage(id, payload); // same client_id: stored once
 			}
+			session.accept(message);
 		} catch (e) {
-			notice = e.status === 413 || e.code === 'payload_too_large' ? S.file_too_large : errorText(e.code);
+			notice =
+				e.status === 413 || e.code === 'payload_too_large'
+					? S.file_too_large
+					: e.code === 'unsupported_media_type'
+						? S.file_type
+						: errorText(e.code);
 			render();
 		} finally {
 			progress.hidden = true;
@@ -378,7 +389,12 @@ function start(L) {
 		bubble.append(safeFragment(m.body));
 		const file = attachmentOf(m);
 		if (file) {
-			bubble.append(h('a', { class: 'bkx-file', href: file.url, target: '_blank', rel: 'noopener noreferrer', download: '' }, '📎 ', file.name));
+			const href = withNonce(file.url, api.wpNonce);
+			bubble.replaceChildren(
+				h('a', { class: 'bkx-file', href, target: '_blank', rel: 'noopener noreferrer' },
+					file.image ? h('img', { src: href, alt: file.name, loading: 'lazy' }) : null,
+					h('span', null, icon(ICONS.attach), file.name)),
+			);
 		}
 		const name = !me && !sys && F.agent_name && m.sender_name ? h('span', { class: 'bkx-name' }, m.sender_name) : null;
 		let meta;

@@ -75,7 +75,13 @@ export function attachmentOf(m) {
 	if (!url || !/^(https?:\/\/|\/(?!\/))/i.test(String(url))) {
 		return null;
 	}
+	const a = (m && m.attachment) || {};
 	const meta = (m && m.metadata) || {};
-	const name = meta.file_name || meta.filename || meta.name || decodeURIComponent(String(url).split(/[?#]/)[0].split('/').pop() || '') || 'file';
-	return { url: String(url), name: String(name) };
+	const name = a.name || meta.file_name || decodeURIComponent(String(url).split(/[?#]/)[0].split('/').pop() || '') || 'file';
+	return { url: String(url), name: String(name), image: /^image\/(jpeg|png|gif|webp)$/.test(a.mime || '') };
+}
+
+/** A download URL with the REST nonce that logged-in users need on a plain link. */
+export function withNonce(url, nonce) {
+	return nonce ? url + (url.includes('?') ? '&' : '?') + '_wpnonce=' + encodeURIComponent(nonce) : url;
 }

@@ -27,7 +27,7 @@ export default function App({ boot }) {
 		document.title = n ? `(${n}) ${baseTitle}` : baseTitle;
 	}, [waiting.length, unreadTotal]);
 
-	const ctx = { state, actions, me, features, locale: boot.locale };
+	const ctx = { state, actions, me, features, locale: boot.locale, nonce: boot.nonce || '' };
 
 	return (
 		<div className="bkx-inbox wp-exclude-emoji">

@@ -7,7 +7,7 @@ import { __, sprintf } from '@wordpress/i18n';
 import { Button, Spinner } from '@wordpress/components';
 import { customerName } from '../state.js';
 import { formatTime, formatFull } from '../../shared/time.js';
-import { attachmentOf } from '../../shared/html.js';
+import { attachmentOf, withNonce } from '../../shared/html.js';
 import MessageBody from './MessageBody.js';
 import Composer from './Composer.js';
 
@@ -106,7 +106,7 @@ export default function ConversationView({ ctx, conversation: c }) {
 				{!messages ? <Spinner /> : null}
 				<ol className="bkx-conv__messages">
 					{(messages || []).map((m) => (
-						<Message key={m.id} m={m} locale={locale} read={features.read_receipts && m.sender_type === 'agent' && (readUpTo >= m.id || !!m.read_at)} />
+						<Message key={m.id} m={m} locale={locale} nonce={ctx.nonce} read={features.read_receipts && m.sender_type === 'agent' && (readUpTo >= m.id || !!m.read_at)} />
 					))}
 					{outbox.map((o) => (
 						<li key={o.client_id} className={'bkx-msg is-agent ' + (o.status === 'failed' ? 'is-failed' : 'is-sending')}>
@@ -147,18 +147,23 @@ function statusLabel(s) {
 	);
 }
 
-function Message({ m, locale, read }) {
+function Message({ m, locale, read, nonce }) {
 	const side = m.sender_type === 'agent' ? 'is-agent' : m.sender_type === 'customer' ? 'is-customer' : 'is-system';
 	const file = attachmentOf(m);
+	const href = file ? withNonce(file.url, nonce) : '';
 	return (
 		<li className={'bkx-msg ' + side} data-id={m.id}>
 			<div className="bkx-msg__bubble">
-				<MessageBody html={m.body} />
 				{file ? (
-					<a className="bkx-msg__file" href={file.url} target="_blank" rel="noopener noreferrer">
-						{'📎 ' + file.name}
+					<a className="bkx-msg__file" href={href} target="_blank" rel="noopener noreferrer">
+						{file.image ? <img src={href} alt={file.name} loading="lazy" /> : null}
+						<span>
+							<span className="dashicons dashicons-paperclip" aria-hidden="true" /> {file.name}
+						</span>
 					</a>
-				) : null}
+				) : (
+					<MessageBody html={m.body} />
+				)}
 			</div>
 			<div className="bkx-msg__meta">
 				{m.sender_name ? <span className="bkx-msg__name">{m.sender_name}</span> : null}
