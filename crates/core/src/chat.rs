@@ -409,6 +409,19 @@ impl ChatService {
                     return Ok((existing, false));
                 }
             }
+            // A vendor message id is stored once per conversation (unique since schema v4).
+            if let Some(pid) = &new.platform_message_id {
+                if let Some(existing) = messages::find_by_platform_message_id(
+                    &mut tx,
+                    &self.store,
+                    conversation_id,
+                    pid,
+                )
+                .await?
+                {
+                    return Ok((existing, false));
+                }
+            }
             check_open(&conv)?;
             if let Some(aid) = attachment_id {
                 let a = attachment_rows::get(&mut tx, &self.store, aid, true)
@@ -734,7 +747,7 @@ impl ChatService {
 /// Dropping an open mysql_async transaction only queues its rollback for the pool's
 /// background task; inside PHP that task runs during the process's *next* call, so until then
 /// the row and gap locks of a failed write would block every other worker. Never drop one.
-async fn finish<T>(tx: mysql_async::Transaction<'_>, r: Result<T>) -> Result<T> {
+pub(crate) async fn finish<T>(tx: mysql_async::Transaction<'_>, r: Result<T>) -> Result<T> {
     match r {
         Ok(v) => {
             tx.commit().await?;
@@ -760,14 +773,14 @@ fn check_open(c: &Conversation) -> Result<()> {
 }
 
 /// Escapes text for an HTML body (file names become message bodies).
-fn html_escape(s: &str) -> String {
+pub(crate) fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
 
-fn set_status(c: &mut Conversation, status: &str, at: chrono::NaiveDateTime) {
+pub(crate) fn set_status(c: &mut Conversation, status: &str, at: chrono::NaiveDateTime) {
     if c.status == status {
         return;
     }

@@ -10,6 +10,7 @@ pub mod chat;
 pub mod error;
 pub mod input;
 pub mod model;
+pub mod platforms;
 pub mod sanitize;
 pub mod store;
 pub mod token;

@@ -69,6 +69,7 @@ async fn service(prefix: &str) -> ChatService {
 async fn drop_tables(store: &Store) {
     let mut c = store_conn(store).await;
     for t in [
+        "bkx_chat_webhook_events",
         "bkx_chat_attachments",
         "bkx_chat_messages",
         "bkx_chat_conversations",

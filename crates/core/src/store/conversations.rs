@@ -85,6 +85,18 @@ pub async fn insert(
     c: &NewConversation,
     at: NaiveDateTime,
 ) -> Result<u64> {
+    insert_started(q, store, c, at, at).await
+}
+
+/// Inserts a row that started at `started_at` (a vendor's conversation, started before we
+/// heard of it); `at` is the creation time. Returns its id.
+pub async fn insert_started(
+    q: &mut impl Queryable,
+    store: &Store,
+    c: &NewConversation,
+    started_at: NaiveDateTime,
+    at: NaiveDateTime,
+) -> Result<u64> {
     let t = store.table(Table::Conversations);
     let r = q
         .exec_iter(
@@ -103,7 +115,7 @@ pub async fn insert(
                 SqlValue::from(c.booking_id),
                 SqlValue::from(serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".into())),
                 SqlValue::from(Value::Object(c.metadata.clone()).to_string()),
-                SqlValue::from(at),
+                SqlValue::from(started_at),
                 SqlValue::from(at),
                 SqlValue::from(at),
             ],
@@ -127,6 +139,29 @@ pub async fn get(
         .exec_first(
             format!("SELECT {COLUMNS} FROM {t} WHERE id = ?{lock}"),
             (id,),
+        )
+        .await?;
+    Ok(row.map(from_row))
+}
+
+/// The conversation a vendor platform knows by `platform_conversation_id` (the oldest, should
+/// there be several); `for_update` locks it inside a transaction.
+pub async fn find_by_platform(
+    q: &mut impl Queryable,
+    store: &Store,
+    platform: &str,
+    platform_conversation_id: &str,
+    for_update: bool,
+) -> Result<Option<Conversation>> {
+    let t = store.table(Table::Conversations);
+    let lock = if for_update { " FOR UPDATE" } else { "" };
+    let row: Option<Row> = q
+        .exec_first(
+            format!(
+                "SELECT {COLUMNS} FROM {t} WHERE platform = ? AND platform_conversation_id = ? \
+                 ORDER BY id LIMIT 1{lock}"
+            ),
+            (platform, platform_conversation_id),
         )
         .await?;
     Ok(row.map(from_row))

@@ -86,6 +86,19 @@ pub async fn insert(
     m: &NewMessage,
     at: NaiveDateTime,
 ) -> Result<u64> {
+    insert_sent(q, store, conversation_id, m, at, at).await
+}
+
+/// Inserts a row sent at `sent_at` (a vendor's message, sent before it reached us); `at` is
+/// the creation time. Returns its id.
+pub async fn insert_sent(
+    q: &mut impl Queryable,
+    store: &Store,
+    conversation_id: u64,
+    m: &NewMessage,
+    sent_at: NaiveDateTime,
+    at: NaiveDateTime,
+) -> Result<u64> {
     let t = store.table(Table::Messages);
     let r = q
         .exec_iter(
@@ -105,7 +118,7 @@ pub async fn insert(
                 SqlValue::from(&m.message_type),
                 SqlValue::from(&m.attachment_url),
                 SqlValue::from(Value::Object(m.metadata.clone()).to_string()),
-                SqlValue::from(at),
+                SqlValue::from(sent_at),
                 SqlValue::from(at),
             ],
         )
@@ -140,6 +153,46 @@ pub async fn find_by_client_id(
         )
         .await?;
     Ok(row.map(from_row))
+}
+
+/// The message of a conversation with this vendor message id, if any.
+pub async fn find_by_platform_message_id(
+    q: &mut impl Queryable,
+    store: &Store,
+    conversation_id: u64,
+    platform_message_id: &str,
+) -> Result<Option<Message>> {
+    let row: Option<Row> = q
+        .exec_first(
+            format!(
+                "{} WHERE m.conversation_id = ? AND m.platform_message_id = ?",
+                select(store)
+            ),
+            (conversation_id, platform_message_id),
+        )
+        .await?;
+    Ok(row.map(from_row))
+}
+
+/// `(sender_type, body)` of a conversation's messages whose vendor id does not start with
+/// `exclude_prefix` (the live messages a vendor transcript repeats).
+pub async fn sender_bodies(
+    q: &mut impl Queryable,
+    store: &Store,
+    conversation_id: u64,
+    exclude_prefix: &str,
+) -> Result<Vec<(String, String)>> {
+    let t = store.table(Table::Messages);
+    let rows: Vec<(String, String)> = q
+        .exec(
+            format!(
+                "SELECT sender_type, message FROM {t} WHERE conversation_id = ? \
+                 AND (platform_message_id IS NULL OR platform_message_id NOT LIKE ?) ORDER BY id"
+            ),
+            (conversation_id, format!("{exclude_prefix}%")),
+        )
+        .await?;
+    Ok(rows)
 }
 
 /// A page of a conversation's messages, oldest first.

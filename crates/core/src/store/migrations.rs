@@ -23,6 +23,8 @@ enum Step {
     AddIndex(Table, &'static str, &'static str),
     /// Foreign key from messages to conversations, named after the prefix.
     MessagesForeignKey,
+    /// A data fix that is safe to repeat: `{table}` in the SQL is the prefixed table name.
+    Exec(Table, &'static str),
     /// `ALTER TABLE {table} ADD CONSTRAINT {prefix}{name} FOREIGN KEY ({column}) REFERENCES
     /// {references}(id) ON DELETE {on_delete}` unless the constraint exists.
     ForeignKey {
@@ -254,6 +256,45 @@ const MIGRATIONS: &[Migration] = &[
             },
         ],
     },
+    Migration {
+        version: 4,
+        description: "vendor platform webhooks: message ids unique per conversation, delivered event ids",
+        steps: &[
+            // Before the unique key: a vendor message id repeated in one conversation (possible
+            // through sendMessage's platform_message_id before this version) keeps its oldest
+            // row; the later copies lose the id, not their content.
+            Step::Exec(
+                Table::Messages,
+                "UPDATE {table} m JOIN (
+                    SELECT conversation_id, LEFT(platform_message_id, 191) AS pmid, MIN(id) AS keep_id
+                    FROM {table} WHERE platform_message_id IS NOT NULL
+                    GROUP BY conversation_id, LEFT(platform_message_id, 191) HAVING COUNT(*) > 1
+                ) d ON m.conversation_id = d.conversation_id
+                    AND LEFT(m.platform_message_id, 191) = d.pmid AND m.id <> d.keep_id
+                SET m.platform_message_id = NULL",
+            ),
+            // A vendor message is stored once per conversation (the 191-character prefix keeps
+            // the key within every InnoDB row format's limit; vendor ids are far shorter).
+            Step::AddIndex(
+                Table::Messages,
+                "conversation_platform_message_uq",
+                "UNIQUE KEY conversation_platform_message_uq (conversation_id, platform_message_id(191))",
+            ),
+            // Every verified delivery's event id, so a redelivery stores nothing.
+            Step::CreateTable(
+                Table::WebhookEvents,
+                "id BIGINT(20) UNSIGNED AUTO_INCREMENT PRIMARY KEY,
+                platform VARCHAR(50) NOT NULL,
+                event_id VARCHAR(191) NOT NULL,
+                event_type VARCHAR(100) NULL,
+                status VARCHAR(20) NOT NULL,
+                conversation_id BIGINT(20) UNSIGNED NULL,
+                received_at DATETIME NOT NULL,
+                UNIQUE KEY platform_event_uq (platform, event_id),
+                INDEX received_at_idx (received_at)",
+            ),
+        ],
+    },
 ];
 
 /// The schema version this build writes.
@@ -378,6 +419,10 @@ async fn apply(store: &Store, conn: &mut Conn, step: &Step) -> Result<()> {
                 conn.query_drop(format!("ALTER TABLE {name} ADD {ddl}"))
                     .await?;
             }
+        }
+        Step::Exec(t, sql) => {
+            let name = store.table(*t);
+            conn.query_drop(sql.replace("{table}", &name)).await?;
         }
         Step::MessagesForeignKey => {
             let messages = store.table(Table::Messages);

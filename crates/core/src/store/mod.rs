@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod conversations;
 pub mod messages;
 pub mod migrations;
+pub mod webhook_events;
 
 use mysql_async::{Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts};
 
@@ -87,6 +88,7 @@ pub enum Table {
     Analytics,
     SchemaVersion,
     Attachments,
+    WebhookEvents,
 }
 
 impl Table {
@@ -100,6 +102,7 @@ impl Table {
             Table::Analytics => "bkx_chat_analytics",
             Table::SchemaVersion => "bkx_chat_schema_version",
             Table::Attachments => "bkx_chat_attachments",
+            Table::WebhookEvents => "bkx_chat_webhook_events",
         }
     }
 }
