@@ -14,27 +14,14 @@ use bkx_core::input::Input;
 use bkx_core::store::DbConfig;
 use bkx_core::{Error, Result};
 use ext_php_rs::boxed::ZBox;
-use ext_php_rs::convert::FromZval;
-use ext_php_rs::flags::DataType;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::{ZendHashTable, Zval};
+use ext_php_rs::types::ZendHashTable;
 use serde_json::{json, Map, Value};
 
 use crate::chat_manager::parse_db;
-use crate::convert::{array_to_map, json_to_array};
+use crate::convert::{array_to_map, json_to_array, PhpStr};
 use crate::errors::IntoPhp;
 use crate::runtime::with_service;
-
-/// A PHP string taken as raw bytes (file content is binary: no UTF-8 check).
-pub struct Bytes<'a>(pub &'a [u8]);
-
-impl<'a> FromZval<'a> for Bytes<'a> {
-    const TYPE: DataType = DataType::String;
-
-    fn from_zval(zval: &'a Zval) -> Option<Self> {
-        zval.dereference().zend_str().map(|s| Bytes(s.as_bytes()))
-    }
-}
 
 /// Uploaded files of conversations: checked by content (images, PDF, plain text; 10 MB),
 /// scanned by ClamAV when a clamd is reachable, recorded under a random storage name.
@@ -131,7 +118,7 @@ impl Attachments {
     pub fn store(
         &self,
         conversationId: i64,
-        content: Bytes,
+        content: PhpStr,
         meta: &ZendHashTable,
     ) -> PhpResult<ZBox<ZendHashTable>> {
         let cid = to_id("conversation_id", conversationId).php()?;
@@ -163,7 +150,7 @@ impl Attachments {
     }
 
     /// Scans `content` only (nothing is stored): `{status: clean|infected|skipped, ...}`.
-    pub fn scan(&self, content: Bytes) -> PhpResult<ZBox<ZendHashTable>> {
+    pub fn scan(&self, content: PhpStr) -> PhpResult<ZBox<ZendHashTable>> {
         let bytes = content.0;
         let scanner = self.scanner.clone();
         let r = self.run(|_| async move { scanner.scan(bytes).await })?;
@@ -181,7 +168,9 @@ impl Attachments {
     /// Checks content without storing or scanning it: `{mime, content_type, inline, size,
     /// sha256, name}`; `InvalidArgumentException` (`invalid_argument`, `payload_too_large`,
     /// `unsupported_media_type`) otherwise.
-    pub fn check(content: Bytes, name: Option<String>) -> PhpResult<ZBox<ZendHashTable>> {
+    pub fn check(content: PhpStr, name: Option<PhpStr>) -> PhpResult<ZBox<ZendHashTable>> {
+        // A display name only: invalid UTF-8 is replaced, not refused.
+        let name = name.map(|n| String::from_utf8_lossy(n.0).into_owned());
         let c = files::check(content.0, name.as_deref().unwrap_or("")).php()?;
         arr(&json!({
             "mime": c.kind.mime,

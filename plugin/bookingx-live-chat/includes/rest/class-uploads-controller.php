@@ -162,7 +162,8 @@ class Uploads_Controller extends Chat_Controller {
 
 		$side = (string) $this->access->side_in( $conversation );
 		$meta = array(
-			'name'          => is_string( $file['name'] ?? null ) ? $file['name'] : '',
+			// Display text only (the extension makes it plain); invalid UTF-8 is dropped here.
+			'name'          => is_string( $file['name'] ?? null ) ? wp_check_invalid_utf8( $file['name'], true ) : '',
 			'uploader_type' => $side,
 		);
 		$user_id = get_current_user_id();
