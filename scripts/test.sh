@@ -11,6 +11,9 @@
 #   BKX_TEST_SKIP_MISSING=1   skip (with a warning) suites whose files do not exist yet,
 #                             instead of failing
 #   PHPUNIT=...               the phpunit command (default: phpunit from PATH)
+#   SITE_PORT, SITE_CHATD_PORT, SITE_DB_NAME, SITE_DB_USER
+#                             another port/database for the test site (two checkouts
+#                             testing side by side); see scripts/site.sh
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$BKX_ROOT"
@@ -57,7 +60,7 @@ summary() {
 trap summary EXIT
 
 # A fresh test database for the Rust store tests and the extension's PHPUnit tests.
-step "test database" scripts/services.sh db "$TEST_SITE_DIR" bkx_livechat_test bkx_test --fresh
+step "test database" scripts/services.sh db "$TEST_SITE_DIR" "${SITE_DB_NAME:-bkx_livechat_test}" "${SITE_DB_USER:-bkx_test}" --fresh
 # shellcheck disable=SC1091
 . "$TEST_SITE_DIR/db.env"
 export BKX_TEST_DB_HOST=$DB_HOST BKX_TEST_DB_PORT=$DB_PORT BKX_TEST_DB_USER=$DB_USER \
