@@ -381,6 +381,12 @@ http {
         location ^~ /wp-content/uploads/bkx-livechat-private/ { deny all; }
         location ~* ^/wp-content/uploads/.*\\.php\$ { deny all; }
 
+        # "/" straight to WordPress: through the index module nginx answers 405 to PUT,
+        # PATCH and DELETE (REST calls as /?rest_route=...).
+        location = / {
+            rewrite ^ /index.php last;
+        }
+
         location / {
             try_files \$uri \$uri/ /index.php?\$args;
         }
