@@ -1205,9 +1205,18 @@ mod tests {
     #[cfg(unix)]
     #[tokio::test]
     async fn instream_over_a_unix_socket() {
-        let dir = std::env::temp_dir().join(format!("bkx-clamd-{}", storage_name().unwrap()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("clamd.sock");
+        /// Removes the folder even when an assertion fails.
+        struct TempDir(PathBuf);
+        impl Drop for TempDir {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
+        let dir = TempDir(
+            std::env::temp_dir().join(format!("bkx-fake-clamd-{}", storage_name().unwrap())),
+        );
+        std::fs::create_dir_all(&dir.0).unwrap();
+        let path = dir.0.join("clamd.sock");
         let l = tokio::net::UnixListener::bind(&path).unwrap();
         let seen = Arc::new(Mutex::new(Seen::default()));
         let s2 = seen.clone();
@@ -1223,7 +1232,6 @@ mod tests {
         assert_eq!(st["available"], true);
         assert_eq!(st["version"], "ClamAV 1.4.6/27000/Fake");
         assert_eq!(st["address"], path.display().to_string());
-        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[tokio::test]
