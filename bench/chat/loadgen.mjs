@@ -151,8 +151,8 @@ async function pairs(o) {
     c.received++;
     if (inWin(now)) c.deliveredInWindow++;
     if (p.inWindow) latencies.push(now - p.t);
-    if (p.html && !samples.html) samples.html = m.body;
-    if (!p.html && !samples.plain) samples.plain = m.body;
+    // The same two messages on every run and server: pair 0's first (HTML) and second.
+    if (p.sample) samples[p.sample] = m.body;
   };
 
   log(`pairs: setting up ${N} conversation pairs on ${o.url}`);
@@ -178,7 +178,8 @@ async function pairs(o) {
     const html = o.htmlEvery > 0 && n % o.htmlEvery === 0;
     const t = performance.now();
     const inWindow = inWin(t);
-    pending.set(cid, { t, inWindow, html });
+    const sample = pair.i === 0 && n < 2 ? (html ? "html" : "plain") : undefined;
+    pending.set(cid, { t, inWindow, sample });
     c.sent++;
     if (inWindow) c.sentInWindow++;
     pair.outstanding++;

@@ -3,19 +3,22 @@
 # server, one after the other, under the same load generator, on loopback. Prints one table,
 # the ratios (chatd vs node) and a machine-readable JSON line (prefixed "BENCH_JSON ").
 #
-# Phases, for each server (each phase on a freshly started server process):
+# Phases (each on a freshly started server process):
 #   1. idle memory   open 1 000 then 10 000 idle authenticated websocket connections and read
 #                    the server's VmRSS (per connection = (RSS - baseline) / connections)
 #   2. throughput    N sender/receiver pairs, closed loop; messages delivered per second
 #   3. latency       the same pairs, open loop at a fixed rate both servers sustain
+# 2 and 3 run in rounds (BKX_BENCH_ROUNDS), chatd first in odd rounds and node first in even.
 #
 # Environment (all optional):
 #   BKX_CHATD_BIN        daemon binary (default: target/release/bkx-chatd of this repository)
 #   BKX_BENCH_DB_HOST/PORT/USER/PASS/NAME   MariaDB/MySQL (default root@127.0.0.1:3306,
 #                        database bkx_livechat_bench, created if missing; tables are prefixed
 #                        per run and dropped at the end)
-#   BKX_BENCH_PAIRS (64) BKX_BENCH_INFLIGHT (2) BKX_BENCH_WARMUP (5) BKX_BENCH_DURATION (15)
-#   BKX_BENCH_RATE (400, msg/s of the fixed-rate latency phase) BKX_BENCH_HTML_EVERY (2)
+#   BKX_BENCH_PAIRS (64) BKX_BENCH_INFLIGHT (2) BKX_BENCH_WARMUP (5) BKX_BENCH_DURATION (10)
+#   BKX_BENCH_LAT_DURATION (8) BKX_BENCH_ROUNDS (2: throughput and latency are measured in
+#                        rounds, the servers' order alternating; the report averages them)
+#   BKX_BENCH_RATE (100, msg/s of the fixed-rate latency phase) BKX_BENCH_HTML_EVERY (2)
 #   BKX_BENCH_IDLE_COUNTS (1000,10000) BKX_BENCH_IDLE_PROCS (4)
 #   BKX_BENCH_OUT        also write the JSON line to this file
 set -euo pipefail
@@ -31,8 +34,10 @@ DB_NAME="${BKX_BENCH_DB_NAME:-bkx_livechat_bench}"
 PAIRS="${BKX_BENCH_PAIRS:-64}"
 INFLIGHT="${BKX_BENCH_INFLIGHT:-2}"
 WARMUP="${BKX_BENCH_WARMUP:-5}"
-DURATION="${BKX_BENCH_DURATION:-15}"
-RATE="${BKX_BENCH_RATE:-400}"
+DURATION="${BKX_BENCH_DURATION:-10}"
+LAT_DURATION="${BKX_BENCH_LAT_DURATION:-8}"
+ROUNDS="${BKX_BENCH_ROUNDS:-2}"
+RATE="${BKX_BENCH_RATE:-100}"
 HTML_EVERY="${BKX_BENCH_HTML_EVERY:-2}"
 IDLE_COUNTS="${BKX_BENCH_IDLE_COUNTS:-1000,10000}"
 IDLE_PROCS="${BKX_BENCH_IDLE_PROCS:-4}"
@@ -44,6 +49,10 @@ say() { printf '[bench] %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 [[ "$DB_NAME" =~ ^[A-Za-z0-9_]+$ ]] || die "BKX_BENCH_DB_NAME must be letters, digits and underscores"
+for v in PAIRS INFLIGHT WARMUP DURATION LAT_DURATION ROUNDS RATE HTML_EVERY; do
+  [[ "${!v}" =~ ^[0-9]+$ ]] || die "BKX_BENCH_$v must be a whole number"
+done
+(( ROUNDS >= 1 && ROUNDS <= 10 )) || die "BKX_BENCH_ROUNDS must be between 1 and 10"
 [[ -x "$CHATD_BIN" ]] || die "bkx-chatd not found at $CHATD_BIN (run: cargo build --release -p bkx-chatd)"
 command -v node >/dev/null || die "node (>= 20) is required"
 MYSQL_CLI="$(command -v mariadb || command -v mysql || true)"
@@ -183,35 +192,44 @@ LOADAVG_START="$(cut -d' ' -f1 /proc/loadavg)"
 (( $(awk '{print ($1 > 0.5 * '"$(nproc)"')}' /proc/loadavg) )) &&
   say "warning: load average $LOADAVG_START before the run: other work on this machine will make the figures noisy"
 START_TS=$SECONDS
-for server in chatd node; do
-  prefix="$PREFIX_CHATD"; [[ "$server" == node ]] && prefix="$PREFIX_NODE"
+prefix_of() { if [[ "$1" == node ]]; then echo "$PREFIX_NODE"; else echo "$PREFIX_CHATD"; fi; }
 
+for server in chatd node; do
   say "== $server: idle connections ($IDLE_COUNTS)"
-  "start_$server" "$prefix"
+  "start_$server" "$(prefix_of "$server")"
   loadgen "$WORK/$server-idle.json" idle --url "$URL" --secret "$SECRET" --pid "$SERVER_PID" \
     --counts "$IDLE_COUNTS" --procs "$IDLE_PROCS" --settle 3
   stop_server
+done
 
-  "start_$server" "$prefix"
-  say "== $server: throughput ($PAIRS pairs, $INFLIGHT in flight per sender, ${WARMUP}s warm-up, ${DURATION}s window)"
-  loadgen "$WORK/$server-throughput.json" pairs --url "$URL" --secret "$SECRET" --pid "$SERVER_PID" \
-    ${DB_PID:+--db-pid "$DB_PID"} --pairs "$PAIRS" --inflight "$INFLIGHT" --warmup "$WARMUP" \
-    --duration "$DURATION" --html-every "$HTML_EVERY"
-  say "== $server: latency at a fixed $RATE msg/s"
-  loadgen "$WORK/$server-latency.json" pairs --url "$URL" --secret "$SECRET" --pid "$SERVER_PID" \
-    ${DB_PID:+--db-pid "$DB_PID"} --pairs "$PAIRS" --rate "$RATE" --warmup 3 --duration 10 \
-    --html-every "$HTML_EVERY"
-  stop_server
+# Throughput and latency in rounds, the order alternating (chatd node, node chatd, ...), so
+# that drifting background load on the machine hits both servers alike.
+for round in $(seq 1 "$ROUNDS"); do
+  order="chatd node"; (( round % 2 == 0 )) && order="node chatd"
+  for server in $order; do
+    "start_$server" "$(prefix_of "$server")"
+    say "== round $round/$ROUNDS, $server: throughput ($PAIRS pairs, $INFLIGHT in flight per sender, ${WARMUP}s warm-up, ${DURATION}s window)"
+    loadgen "$WORK/$server-throughput-$round.json" pairs --url "$URL" --secret "$SECRET" --pid "$SERVER_PID" \
+      ${DB_PID:+--db-pid "$DB_PID"} --pairs "$PAIRS" --inflight "$INFLIGHT" --warmup "$WARMUP" \
+      --duration "$DURATION" --html-every "$HTML_EVERY"
+    say "== round $round/$ROUNDS, $server: latency at a fixed $RATE msg/s (3s warm-up, ${LAT_DURATION}s window)"
+    loadgen "$WORK/$server-latency-$round.json" pairs --url "$URL" --secret "$SECRET" --pid "$SERVER_PID" \
+      ${DB_PID:+--db-pid "$DB_PID"} --pairs "$PAIRS" --rate "$RATE" --warmup 3 --duration "$LAT_DURATION" \
+      --html-every "$HTML_EVERY"
+    stop_server
+  done
 done
 say "load phases took $((SECONDS - START_TS)) s"
 
 LOADAVG_END="$(cut -d' ' -f1 /proc/loadavg)"
 META="$(CHATD_VERSION="$("$CHATD_BIN" --version)" DB_VERSION="$(sql -e 'SELECT VERSION()')" \
   CPUS="$(nproc)" PAIRS="$PAIRS" INFLIGHT="$INFLIGHT" WARMUP="$WARMUP" DURATION="$DURATION" \
+  LAT_DURATION="$LAT_DURATION" ROUNDS="$ROUNDS" \
   RATE="$RATE" HTML_EVERY="$HTML_EVERY" LOADAVG_START="$LOADAVG_START" LOADAVG_END="$LOADAVG_END" \
   node -e 'const e = process.env; process.stdout.write(JSON.stringify({
     cpus: +e.CPUS, chatd: e.CHATD_VERSION, node: process.version, database: e.DB_VERSION,
     pairs: +e.PAIRS, inflight: +e.INFLIGHT, warmup_s: +e.WARMUP, window_s: +e.DURATION,
+    latency_window_s: +e.LAT_DURATION, rounds: +e.ROUNDS,
     fixed_rate: +e.RATE, html_every: +e.HTML_EVERY, flood_control_raised: true,
     loadavg_start: +e.LOADAVG_START, loadavg_end: +e.LOADAVG_END }))')"
 node report.mjs --meta "$META" --dir "$WORK" ${BKX_BENCH_OUT:+--out "$BKX_BENCH_OUT"}
