@@ -245,4 +245,21 @@ impl ChatManager {
         })?;
         arr(&c.to_json())
     }
+
+    /// Stores a vendor webhook delivery in the unified tables. Verify it first
+    /// (`WebhookVerifier::verify`): this call trusts its input. Returns `['status' =>
+    /// 'stored'|'duplicate'|'ignored', 'event_id', 'conversation_id', 'message_ids',
+    /// 'events']`.
+    pub fn ingest_webhook(
+        &self,
+        platform: PhpStr,
+        headers: &ZendHashTable,
+        rawBody: PhpStr,
+    ) -> PhpResult<ZBox<ZendHashTable>> {
+        let platform = platform.utf8("platform").php()?.to_owned();
+        let headers = crate::webhook_verifier::headers_from(headers).php()?;
+        let body = rawBody.0.to_vec();
+        let o = self.run(|s| async move { s.ingest_webhook(&platform, &headers, &body).await })?;
+        arr(&o.to_json())
+    }
 }

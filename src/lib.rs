@@ -12,6 +12,7 @@ mod convert;
 mod errors;
 mod runtime;
 mod sanitizer;
+mod webhook_verifier;
 
 use ext_php_rs::prelude::*;
 use ext_php_rs::zend::ModuleEntry;
@@ -43,4 +44,5 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<attachments::Attachments>()
         .class::<sanitizer::Sanitizer>()
         .class::<chat_token::ChatToken>()
+        .class::<webhook_verifier::WebhookVerifier>()
 }

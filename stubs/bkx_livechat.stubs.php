@@ -78,6 +78,8 @@ namespace BookingX\Addons\LiveChat {
 
         public function tagConversation(int $id, array $tags): array {}
 
+        public function ingestWebhook(string $platform, array $headers, string $rawBody): array {}
+
         public function __construct(array $config) {}
     }
 
@@ -129,5 +131,16 @@ namespace BookingX\Addons\LiveChat {
 
     class StorageException extends \BookingX\Addons\LiveChat\ChatException
     {
+    }
+
+    class WebhookVerifier
+    {
+        public static function verify(string $platform, array $headers, string $rawBody, string $secret): bool {}
+
+        public static function check(string $platform, array $headers, string $rawBody, string $secret): void {}
+
+        public static function platforms(): array {}
+
+        public function __construct() {}
     }
 }

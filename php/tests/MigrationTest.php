@@ -64,6 +64,12 @@ final class MigrationTest extends ChatTestCase
             'scan_status' => 'varchar(20)', 'uploader_type' => 'varchar(20)', 'uploader_id' => 'bigint(20) unsigned',
             'visitor_id' => 'varchar(64)', 'created_at' => 'datetime',
         ],
+        // Schema version 4: the event ids of vendor webhook deliveries.
+        'webhook_events' => [
+            'id' => 'bigint(20) unsigned', 'platform' => 'varchar(50)', 'event_id' => 'varchar(191)',
+            'event_type' => 'varchar(100)', 'status' => 'varchar(20)', 'conversation_id' => 'bigint(20) unsigned',
+            'received_at' => 'datetime',
+        ],
     ];
 
     /** NOT NULL columns of the spec (besides the primary keys). */
@@ -78,6 +84,7 @@ final class MigrationTest extends ChatTestCase
             'conversation_id', 'storage_name', 'original_name', 'mime', 'size', 'sha256', 'scan_status',
             'uploader_type', 'created_at',
         ],
+        'webhook_events' => ['platform', 'event_id', 'status', 'received_at'],
     ];
 
     /** Index name => [columns in order, unique?, type]. */
@@ -99,6 +106,8 @@ final class MigrationTest extends ChatTestCase
             'is_read_idx' => [['is_read'], false, 'BTREE'],
             'conversation_client_uq' => [['conversation_id', 'client_id'], true, 'BTREE'],
             'message_ft' => [['message'], false, 'FULLTEXT'],
+            // Schema version 4: a vendor message is stored once per conversation.
+            'conversation_platform_message_uq' => [['conversation_id', 'platform_message_id'], true, 'BTREE'],
         ],
         'agents' => [
             'PRIMARY' => [['id'], true, 'BTREE'],
@@ -131,6 +140,11 @@ final class MigrationTest extends ChatTestCase
             'message_id_uq' => [['message_id'], true, 'BTREE'],
             'conversation_id_idx' => [['conversation_id'], false, 'BTREE'],
             'created_at_idx' => [['created_at'], false, 'BTREE'],
+        ],
+        'webhook_events' => [
+            'PRIMARY' => [['id'], true, 'BTREE'],
+            'platform_event_uq' => [['platform', 'event_id'], true, 'BTREE'],
+            'received_at_idx' => [['received_at'], false, 'BTREE'],
         ],
     ];
 
