@@ -451,6 +451,8 @@ db_password = "$DB_PASS"
 db_name = "$DB_NAME"
 db_prefix = "wp_"
 secret = "$BKX_SECRET"
+# File messages point at the site's download route.
+rest_url = "$SITE_URL/wp-json/"
 CONF
     chmod 600 "$f.tmp"
     mv -f "$f.tmp" "$f"

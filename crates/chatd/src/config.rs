@@ -68,6 +68,11 @@ pub struct Config {
     /// `text` or `json`.
     #[serde(default = "default_log_format")]
     pub log_format: String,
+    /// The site's REST root (`rest_url()` in WordPress, e.g. `https://example.com/wp-json/`):
+    /// file messages point at `{rest_url}bookingx/v1/chat/uploads/{id}`, the route that
+    /// serves attachments to participants. Without it, `attachment_id` is refused.
+    #[serde(default)]
+    pub rest_url: Option<String>,
     /// Origins allowed to use the polling transport from a browser (empty: any origin;
     /// clients authenticate with tokens, not cookies, so CORS guards no credentials here).
     #[serde(default)]
@@ -182,6 +187,9 @@ impl Config {
         if let Some(r) = env("BKX_CHATD_REDIS_URL") {
             c.redis_url = Some(r).filter(|r| !r.is_empty());
         }
+        if let Some(r) = env("BKX_CHATD_REST_URL") {
+            c.rest_url = Some(r).filter(|r| !r.is_empty());
+        }
         if let Some(r) = env("BKX_CHATD_REDIS_PREFIX") {
             c.redis_prefix = Some(r).filter(|r| !r.is_empty());
         }
@@ -226,6 +234,14 @@ impl Config {
                 key: "limits.max_event_bytes",
                 message: "must be at least 1024".into(),
             });
+        }
+        if let Some(u) = &self.rest_url {
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                return Err(ConfigError::Invalid {
+                    key: "rest_url",
+                    message: "must be the site's REST root, an http(s) URL".into(),
+                });
+            }
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(ConfigError::Invalid {

@@ -127,6 +127,7 @@ async fn run(cfg: Config, check_only: bool) -> Result<(), String> {
     let app = state::App(Arc::new(state::Shared {
         chat,
         schema_version: version,
+        rest_url: cfg.rest_url.clone(),
         secret: cfg.secret.as_bytes().to_vec(),
         limits: cfg.limits.clone(),
         metrics: metrics::Metrics::default(),

@@ -100,6 +100,8 @@ impl ConversationLocks {
 pub struct Shared {
     pub chat: ChatService,
     pub schema_version: u32,
+    /// The site's REST root, for the download URL of file messages.
+    pub rest_url: Option<String>,
     pub secret: Vec<u8>,
     pub limits: Limits,
     pub metrics: Metrics,

@@ -300,6 +300,7 @@ export class Daemon {
     };
     if (this.opts.redisUrl) cfg.redis_url = this.opts.redisUrl;
     if (this.opts.limits) cfg.limits = this.opts.limits;
+    if (this.opts.restUrl) cfg.rest_url = this.opts.restUrl;
     writeFileSync(this.configPath, toml(cfg));
     this.starts += 1;
     this.logPath = path.join(WORK_DIR, `${this.name}-${this.port}.${this.starts}.log`);

@@ -36,14 +36,26 @@ pub async fn send<A: Adapter>(
             .ok_or_else(|| {
                 Error::invalid("client_id", "client_id is required (it makes retries safe)")
             })?;
-        if i.get("attachment_id").is_some() {
-            return Err(Error::new(
-                ErrorCode::UnsupportedMediaType,
-                "attachments are uploaded through the REST uploads route of the site",
-            ));
-        }
+        // Files are uploaded over REST; the message then names the upload. The core checks
+        // that it belongs to this conversation, is unsent and was uploaded by this side.
+        let attachment = match i.opt_id("attachment_id")? {
+            None => None,
+            Some(aid) => {
+                let base = app.rest_url.as_deref().ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::UnsupportedMediaType,
+                        "this chat server is not configured for files (rest_url)",
+                    )
+                })?;
+                Some((aid, format!("{base}bookingx/v1/chat/uploads/{aid}")))
+            }
+        };
         ensure_member(&app, &s, &me, id).await?;
         let mut m = Map::new();
+        if let Some((aid, url)) = attachment {
+            m.insert("attachment_id".into(), aid.into());
+            m.insert("attachment_url".into(), url.into());
+        }
         m.insert("sender_type".into(), me.sender_type().into());
         if let Some(u) = me.user_id() {
             m.insert("sender_id".into(), u.into());
