@@ -40,6 +40,8 @@ test("a guest sends a picture; the agent sees and downloads it; refused files sa
   const item = a.locator(".bkx-list__item", { hasText: first });
   await item.waitFor();
   const conversationId = await item.getAttribute("data-conversation");
+  // The agent has the conversation open: the file must arrive live, without a reload.
+  await item.click();
 
   const input = g.locator("#bkx-livechat .bkx-composer input[type=file]");
   const name = `${unique("room").replace(/\s+/g, "-")}.png`;
@@ -60,10 +62,7 @@ test("a guest sends a picture; the agent sees and downloads it; refused files sa
   await input.setInputFiles({ name: "page.html", mimeType: "text/html", buffer: Buffer.from("<html><script>alert(1)</script></html>") });
   await w.banner.filter({ hasText: "This type of file cannot be sent" }).waitFor();
 
-  // The agent: the file message in the conversation, a download that works with its nonce.
-  await a.reload();
-  await a.locator(".bkx-inbox__conn.is-connected").waitFor();
-  await a.locator(`.bkx-list__item[data-conversation="${conversationId}"]`).click();
+  // The agent: the file message arrived live; a download that works with its nonce.
   const file = a.locator(".bkx-conv__log .bkx-msg.is-customer .bkx-msg__file", { hasText: name });
   await file.waitFor();
   await assertImageLoaded(file.locator(`img[alt="${name}"]`));

@@ -11,7 +11,6 @@ import { createApi } from './api.js';
 import { createSession } from './session.js';
 import { EMOJI, PICKER, replaceShortcodes } from './emoji.js';
 import { safeFragment, escapeText, attachmentOf, withNonce } from '../shared/html.js';
-import { uuid } from '../shared/time.js';
 import { formatTime, formatFull } from '../shared/time.js';
 
 function h(tag, attrs, ...children) {
@@ -340,20 +339,8 @@ function start(L) {
 				bar.style.width = Math.round(f * 100) + '%';
 				progress.setAttribute('aria-valuenow', String(Math.round(f * 100)));
 			});
-			// Step two of the uploads contract: the file becomes a message (REST; the daemon
-			// takes no attachment_id). The client_id makes a retried request store it once.
-			const id = session.state.conversation.id;
-			const payload = { message_type: 'file', attachment_id: res.id, client_id: uuid() };
-			let message;
-			try {
-				message = await api.postMessage(id, payload);
-			} catch (e) {
-				if (e.code !== 'network') {
-					throw e;
-				}
-				message = await api.postMessage(id, payload); // same client_id: stored once
-			}
-			session.accept(message);
+			// Step two of the uploads contract: the file becomes a message.
+			await session.sendFile(res.id);
 		} catch (e) {
 			notice =
 				e.status === 413 || e.code === 'payload_too_large'

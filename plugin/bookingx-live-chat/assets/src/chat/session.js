@@ -304,6 +304,32 @@ export function createSession(cfg, api, notify) {
 			pump();
 			return o;
 		},
+		/**
+		 * A file message for an uploaded file: over the socket, so the agent sees it live;
+		 * over REST when the socket cannot take it. One client_id for both paths: stored once.
+		 */
+		async sendFile(attachmentId) {
+			const conversationId = s.conversation.id;
+			const clientId = uuid();
+			let message = null;
+			if (conn.connected) {
+				try {
+					const data = await conn.request('message:send', { conversation_id: conversationId, client_id: clientId, attachment_id: attachmentId });
+					message = data.message;
+				} catch (e) {
+					if (e.code !== 'unsupported_media_type' && e.code !== 'disconnected') {
+						throw e;
+					}
+				}
+			}
+			if (!message) {
+				message = await api.postMessage(conversationId, { message_type: 'file', attachment_id: attachmentId, client_id: clientId });
+			}
+			if (add(message)) {
+				change('messages');
+			}
+			return message;
+		},
 		/** The offline form: the first message carries name and e-mail in the context. */
 		sendOffline(name, email, body) {
 			s.offline = { name, email };
