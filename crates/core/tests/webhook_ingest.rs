@@ -451,6 +451,10 @@ async fn livechat_chat_events_messages_transfers_ratings_and_end() {
         IngestStatus::Ignored,
         "internal notes are not stored"
     );
+    assert_eq!(
+        o.conversation_id, id,
+        "an ignored event still names its conversation"
+    );
     let o = ingest(&s, "livechat", "livechat/incoming_event.file.json").await;
     assert_eq!(o.message_ids.len(), 1);
     for f in [

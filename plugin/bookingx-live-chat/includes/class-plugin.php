@@ -19,6 +19,7 @@ use BookingX\Addons\LiveChat\WP\REST\Messages_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Route_Hooks;
 use BookingX\Addons\LiveChat\WP\REST\Token_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Uploads_Controller;
+use BookingX\Addons\LiveChat\WP\REST\Webhooks_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Widget_Config_Controller;
 
 defined( 'ABSPATH' ) || exit;
@@ -145,6 +146,7 @@ final class Plugin {
 			new Conversations_Controller( $chat, $access ),
 			new Messages_Controller( $chat, $access ),
 			new Uploads_Controller( $chat, $access ),
+			new Webhooks_Controller( $chat, $access ),
 			new Widget_Config_Controller( $chat, $access ),
 		) as $controller ) {
 			$controller->register_routes();

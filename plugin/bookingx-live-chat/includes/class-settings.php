@@ -3,7 +3,7 @@
  * The plugin's one option, `bkx_livechat_settings`: defaults, reading and sanitising.
  *
  * The structure is the spec's settings array (section 6) key for key, so the same array can
- * be handed to the extension (`ChatManager` takes it as `settings`). Three deliberate
+ * be handed to the extension (`ChatManager` takes it as `settings`). Four deliberate
  * differences, all documented in readme.txt:
  *
  * - `platform` defaults to `custom` (the native chat), not `intercom`: a fresh site has no
@@ -13,6 +13,11 @@
  * - `clamav_address` (default empty) is added: where the ClamAV daemon that scans chat
  *   uploads listens (empty: `/var/run/clamav/clamd.ctl`, then `127.0.0.1:3310`; `off`: no
  *   scanning).
+ * - Webhook secrets are added, one per vendor platform (default empty: that platform's
+ *   webhook route refuses every delivery): `intercom_client_secret` (the Intercom app's
+ *   client secret, which signs X-Hub-Signature; the spec's `intercom_secret_key` stays the
+ *   identity-verification secret), `zendesk_webhook_secret`, `livechat_webhook_secret`,
+ *   `drift_verification_token` and `tawk_webhook_secret` (tawk.to has no key in the spec).
  *
  * @package BookingX\Addons\LiveChat\WP
  */
@@ -56,21 +61,28 @@ final class Settings {
 			'intercom_api_key'               => '',
 			'intercom_identity_verification' => true,
 			'intercom_secret_key'            => '',
+			'intercom_client_secret'         => '',
 
 			// Zendesk Configuration.
 			'zendesk_subdomain'              => '',
 			'zendesk_api_key'                => '',
 			'zendesk_api_token'              => '',
 			'zendesk_department'             => '',
+			'zendesk_webhook_secret'         => '',
 
 			// LiveChat Configuration.
 			'livechat_license'               => '',
 			'livechat_api_key'               => '',
 			'livechat_group'                 => '',
+			'livechat_webhook_secret'        => '',
 
 			// Drift Configuration.
 			'drift_widget_id'                => '',
 			'drift_api_token'                => '',
+			'drift_verification_token'       => '',
+
+			// tawk.to Configuration (added: webhooks; the spec has no tawk.to keys).
+			'tawk_webhook_secret'            => '',
 
 			// Custom Chat Configuration.
 			'custom_chat_server'             => 'wss://chat.example.com',
@@ -165,6 +177,26 @@ final class Settings {
 			'zendesk_api_token',
 			'livechat_api_key',
 			'drift_api_token',
+			'intercom_client_secret',
+			'zendesk_webhook_secret',
+			'livechat_webhook_secret',
+			'drift_verification_token',
+			'tawk_webhook_secret',
+		);
+	}
+
+	/**
+	 * The settings keys of the vendor platforms' webhook secrets.
+	 *
+	 * @return list<string>
+	 */
+	public static function webhook_secret_keys(): array {
+		return array(
+			'intercom_client_secret',
+			'zendesk_webhook_secret',
+			'livechat_webhook_secret',
+			'drift_verification_token',
+			'tawk_webhook_secret',
 		);
 	}
 
@@ -294,7 +326,15 @@ final class Settings {
 					if ( '' === $value ) {
 						continue;
 					}
-					$output[ $name ] = ' ' === $value ? '' : sanitize_text_field( $value );
+					if ( ' ' === $value ) {
+						$output[ $name ] = '';
+					} elseif ( in_array( $name, self::webhook_secret_keys(), true ) ) {
+						// Compared byte for byte with what the vendor sends: only trimmed, never
+						// text-sanitised (which would drop `%xx` sequences or `<`).
+						$output[ $name ] = substr( (string) preg_replace( '/[\x00-\x1F\x7F]/', '', trim( $value ) ), 0, 255 );
+					} else {
+						$output[ $name ] = sanitize_text_field( $value );
+					}
 					continue;
 				}
 				$clean = self::sanitize_string( $name, $value, $choices );

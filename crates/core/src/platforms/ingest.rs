@@ -662,7 +662,15 @@ impl ChatService {
                 return Ok(());
             };
             let Some(pcid) = ev.conversation.as_deref().filter(|_| !ev.items.is_empty()) else {
-                webhook_events::complete(&mut tx, store, row, "ignored", None).await?;
+                // Nothing to store; still name the conversation when we know it.
+                if let Some(pcid) = ev.conversation.as_deref() {
+                    outcome.conversation_id =
+                        conversations::find_by_platform(&mut tx, store, p.as_str(), pcid, false)
+                            .await?
+                            .map(|c| c.id);
+                }
+                webhook_events::complete(&mut tx, store, row, "ignored", outcome.conversation_id)
+                    .await?;
                 return Ok(());
             };
             let found =

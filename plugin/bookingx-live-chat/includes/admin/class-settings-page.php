@@ -108,6 +108,11 @@ final class Settings_Page {
 					'livechat_group'                 => array( __( 'LiveChat group', 'bookingx-live-chat' ), 'text' ),
 					'drift_widget_id'                => array( __( 'Drift widget ID', 'bookingx-live-chat' ), 'text' ),
 					'drift_api_token'                => array( __( 'Drift API token', 'bookingx-live-chat' ), 'secret' ),
+					'intercom_client_secret'         => array( __( 'Intercom client secret (webhooks)', 'bookingx-live-chat' ), 'secret', $this->webhook_hint( 'intercom' ) ),
+					'zendesk_webhook_secret'         => array( __( 'Zendesk webhook signing secret', 'bookingx-live-chat' ), 'secret', $this->webhook_hint( 'zendesk' ) ),
+					'livechat_webhook_secret'        => array( __( 'LiveChat webhook secret key', 'bookingx-live-chat' ), 'secret', $this->webhook_hint( 'livechat' ) ),
+					'drift_verification_token'       => array( __( 'Drift verification token', 'bookingx-live-chat' ), 'secret', $this->webhook_hint( 'drift' ) ),
+					'tawk_webhook_secret'            => array( __( 'tawk.to webhook secret key', 'bookingx-live-chat' ), 'secret', $this->webhook_hint( 'tawk' ) ),
 				),
 			),
 			'widget'    => array(
@@ -195,6 +200,16 @@ final class Settings_Page {
 				),
 			),
 		);
+	}
+
+	/**
+	 * The description of a webhook secret field: where the vendor must post.
+	 *
+	 * @param string $platform Platform name.
+	 */
+	private function webhook_hint( string $platform ): string {
+		/* translators: %s: the webhook URL to enter in the vendor's dashboard */
+		return sprintf( __( 'Webhook URL: %s', 'bookingx-live-chat' ), \BookingX\Addons\LiveChat\WP\REST\Webhooks_Controller::url( $platform ) );
 	}
 
 	/**
@@ -303,7 +318,7 @@ final class Settings_Page {
 					esc_attr( $field ),
 					esc_attr( '' !== (string) $value ? __( 'Saved — leave empty to keep', 'bookingx-live-chat' ) : '' )
 				);
-				$extra = __( 'Enter a single space to remove a saved value.', 'bookingx-live-chat' );
+				$extra = trim( ( is_string( $extra ) ? $extra . ' ' : '' ) . __( 'Enter a single space to remove a saved value.', 'bookingx-live-chat' ) );
 				break;
 			case 'color':
 				printf( '<input type="color" id="%1$s" name="%2$s" value="%3$s" />', esc_attr( $id ), esc_attr( $field ), esc_attr( (string) $value ) );
