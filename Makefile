@@ -8,7 +8,8 @@
 #   make stubs        regenerate stubs/bkx_livechat.stubs.php
 #   make bench        sanitizer benchmark (needs a WordPress folder for kses), then bkx-chatd vs
 #                     a Node.js Socket.IO reference server (bench/chat, needs MariaDB and node)
-#   make conformance  checks against the shared reference data (SHARED_REF, default ../shared/ref)
+#   make conformance  checks against the shared reference data (SHARED_REF, default ../shared/ref):
+#                     the sanitiser (DOMPurify payloads), Zendesk messaging webhook examples
 #   make stop         stop the demo and test sites;  make clean  also removes build output
 
 SHELL := /bin/bash
@@ -90,6 +91,7 @@ bench: check-bench-script build
 
 conformance: check-shared-ref build
 	$(PHP_WITH_EXT) php/conformance/run.php $(abspath $(SHARED_REF))
+	BKX_SHARED_REF=$(abspath $(SHARED_REF)) $(CARGO) test -p bkx-core --test sunshine_conformance -- --ignored
 
 stop:
 	@scripts/site.sh stop demo
