@@ -83,8 +83,7 @@ fn sequence(lines: &mut Vec<(usize, String)>, i: &mut usize, indent: usize) -> V
             *i += 1;
             let inner = lines[*i].0;
             out.push(block(lines, i, inner));
-        } else if split_key(&rest).is_some() && !rest.starts_with('\'') && !rest.starts_with('"')
-        {
+        } else if split_key(&rest).is_some() && !rest.starts_with('\'') && !rest.starts_with('"') {
             // "- key: value" opens a mapping whose keys sit two columns in.
             lines[*i] = (indent + 2, rest);
             out.push(mapping(lines, i, indent + 2));
@@ -146,7 +145,11 @@ fn example(doc: &str, name: &str) -> Value {
         lines.push((indent, text.to_owned()));
     }
     assert!(found, "components.examples.{name} is not in the document");
-    assert_eq!(lines.first().map(|l| l.1.as_str()), Some("value:"), "{name}");
+    assert_eq!(
+        lines.first().map(|l| l.1.as_str()),
+        Some("value:"),
+        "{name}"
+    );
     lines.remove(0);
     let mut i = 0;
     let indent = lines[0].0;
@@ -194,12 +197,16 @@ fn webhook_examples(doc: &str) -> Vec<(String, String)> {
 #[test]
 #[ignore = "reads the shared reference data: run it with make conformance (BKX_SHARED_REF)"]
 fn sunshine_webhook_examples_normalise() {
-    let root = std::env::var("BKX_SHARED_REF")
-        .expect("BKX_SHARED_REF must point at the shared reference folder (make conformance sets it)");
+    let root = std::env::var("BKX_SHARED_REF").expect(
+        "BKX_SHARED_REF must point at the shared reference folder (make conformance sets it)",
+    );
     let path = format!("{root}/openapi/zendesk-sunshine/openapi.yaml");
     let doc = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let examples = webhook_examples(&doc);
-    assert!(examples.len() >= 20, "x-webhooks lists its examples: {examples:?}");
+    assert!(
+        examples.len() >= 20,
+        "x-webhooks lists its examples: {examples:?}"
+    );
     let mut mapped_seen = Vec::new();
     for (kind, name) in &examples {
         let payload = example(&doc, name);
@@ -210,7 +217,11 @@ fn sunshine_webhook_examples_normalise() {
         assert_eq!(events.len(), source.len(), "{kind}: one event per item");
         for (ev, src) in events.iter().zip(source) {
             assert_eq!(ev.event_id, src["id"].as_str().unwrap(), "{kind}: event id");
-            assert_eq!(ev.event_type, src["type"].as_str().unwrap(), "{kind}: event type");
+            assert_eq!(
+                ev.event_type,
+                src["type"].as_str().unwrap(),
+                "{kind}: event type"
+            );
             if !MAPPED.contains(&ev.event_type.as_str()) {
                 assert!(ev.events.is_empty(), "{kind} must be ignored: {ev:?}");
                 continue;
@@ -240,7 +251,10 @@ fn sunshine_webhook_examples_normalise() {
                         SenderType::Customer
                     };
                     assert_eq!(m.author.kind, Some(want));
-                    assert_eq!(m.author.name.as_deref(), msg["author"]["displayName"].as_str());
+                    assert_eq!(
+                        m.author.name.as_deref(),
+                        msg["author"]["displayName"].as_str()
+                    );
                     assert!(m.sent_at.is_some(), "{kind}: received time");
                 }
                 ("conversation:remove", NormalizedEvent::ConversationClosed { .. }) => {}
