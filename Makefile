@@ -73,7 +73,11 @@ install: build
 			fi; \
 		done; \
 	fi
-	@if [ -z "$(DESTDIR)" ]; then $(PHP) -m | grep -qx bkx_livechat && echo "bkx_livechat enabled for PHP $(PHP_VER) (cli, fpm); restart php$(PHP_VER)-fpm to load it there"; fi
+	@if [ -z "$(DESTDIR)" ]; then \
+		if $(PHP) -m | grep -x bkx_livechat >/dev/null; then \
+			echo "bkx_livechat enabled for PHP $(PHP_VER) (cli, fpm); restart php$(PHP_VER)-fpm to load it there"; \
+		else echo "error: PHP $(PHP_VER) does not load bkx_livechat after the install"; exit 1; fi; \
+	fi
 
 # Checks that fail fast, before any build.
 .PHONY: check-bench-script check-shared-ref
