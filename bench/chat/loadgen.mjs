@@ -159,13 +159,20 @@ async function pairs(o) {
   const ps = [];
   await pool([...Array(N).keys()], 16, async (i) => {
     const s = await connect(o.url, mint(o.secret, { sub: `v:bench-s-${run}-${i}`, role: "customer", name: `Sender ${i}` }));
-    const st = okData(await s.timeout(10_000).emitWithAck("conversation:start", { department: "bench" }), "conversation:start");
+    const call = async (sock, event, payload) => {
+      try {
+        return okData(await sock.timeout(30_000).emitWithAck(event, payload), event);
+      } catch (e) {
+        throw new Error(`set-up of pair ${i}: ${event}: ${e.message}`);
+      }
+    };
+    const st = await call(s, "conversation:start", { department: "bench" });
     const convId = st.conversation.id;
     const r = await connect(
       o.url,
       mint(o.secret, { sub: `v:bench-r-${run}-${i}`, role: "customer", name: `Receiver ${i}`, conversations: [convId] }),
     );
-    okData(await r.timeout(10_000).emitWithAck("conversation:join", { conversation_id: convId }), "conversation:join");
+    await call(r, "conversation:join", { conversation_id: convId });
     r.on("message:new", onNew);
     s.on("message:new", () => c.echoed++);
     ps[i] = { i, s, r, convId, seq: 0, outstanding: 0 };

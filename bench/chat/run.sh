@@ -108,6 +108,11 @@ drop_tables() {
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  if (( rc != 0 )); then
+    for f in "$WORK"/*.log; do
+      [[ -s "$f" ]] && { say "last lines of $(basename "$f"):"; tail -n 20 "$f" >&2; }
+    done
+  fi
   if [[ -n "$LOADGEN_PID" ]]; then kill -TERM "$LOADGEN_PID" 2>/dev/null || true; wait "$LOADGEN_PID" 2>/dev/null || true; fi
   stop_server
   drop_tables
