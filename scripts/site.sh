@@ -484,7 +484,7 @@ start_chatd() {
         --exec "$BKX_CHATD_BIN" -- --config "$SITE_DIR/chatd.toml" \
         || die "bkx-chatd did not start"
     local deadline=$((SECONDS + 30))
-    until curl -fsS -o /dev/null --max-time 2 "$CHATD_URL/healthz"; do
+    until curl -fs -o /dev/null --max-time 2 "$CHATD_URL/healthz"; do
         if ! alive "$RUN/chatd.pid" bkx-chatd; then
             tail -n 30 "$LOGS/chatd.log" >&2
             die "bkx-chatd exited during start-up (log: ${LOGS#"$BKX_ROOT"/}/chatd.log)"
