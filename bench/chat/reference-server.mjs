@@ -532,7 +532,6 @@ chat.use((socket, next) => {
       messages: new Bucket(LIMITS.messagesPerConnection),
       events: new Bucket(LIMITS.eventsPerConnection),
     };
-    if (me.staff) socket.join(me.subject.user ? ["staff", `agent:${me.subject.user}`] : "staff");
     next();
   } catch (e) {
     next(new Error(`unauthenticated: ${e.message}`));
@@ -541,6 +540,7 @@ chat.use((socket, next) => {
 
 chat.on("connection", (socket) => {
   const me = socket.data.me;
+  if (me.staff) socket.join(me.subject.user ? ["staff", `agent:${me.subject.user}`] : "staff");
 
   socket.on("conversation:start", (p, ack) =>
     reply(
