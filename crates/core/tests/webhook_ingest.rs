@@ -7,94 +7,13 @@
 use bkx_core::chat::ChatService;
 use bkx_core::model::{rfc3339, Conversation, Message};
 use bkx_core::platforms::{Headers, IngestOutcome, IngestStatus};
-use bkx_core::store::{migrations, DbConfig, Store};
+use bkx_core::store::{migrations, Store};
 use bkx_core::ErrorCode;
 use mysql_async::prelude::*;
 use serde_json::{json, Map, Value};
 
-fn env(k: &str, d: &str) -> String {
-    std::env::var(k).unwrap_or_else(|_| d.to_owned())
-}
-
-fn base_config(prefix: &str) -> DbConfig {
-    DbConfig {
-        host: env("BKX_TEST_DB_HOST", "127.0.0.1"),
-        port: env("BKX_TEST_DB_PORT", "3306")
-            .parse()
-            .expect("BKX_TEST_DB_PORT"),
-        user: env("BKX_TEST_DB_USER", "root"),
-        password: env("BKX_TEST_DB_PASS", ""),
-        name: env("BKX_TEST_DB_NAME", "bkx_livechat_cargo"),
-        prefix: prefix.to_owned(),
-        socket: None,
-        max_connections: 8,
-    }
-}
-
-async fn ensure_database(cfg: &DbConfig) {
-    let opts = mysql_async::OptsBuilder::default()
-        .ip_or_hostname(cfg.host.clone())
-        .tcp_port(cfg.port)
-        .user(Some(cfg.user.clone()))
-        .pass(Some(cfg.password.clone()));
-    let mut c = mysql_async::Conn::new(opts).await.unwrap_or_else(|e| {
-        panic!(
-            "MariaDB is not reachable at {}:{} as {} ({e}); `make test` starts it",
-            cfg.host, cfg.port, cfg.user
-        )
-    });
-    c.query_drop(format!(
-        "CREATE DATABASE IF NOT EXISTS `{}` CHARACTER SET utf8mb4",
-        cfg.name
-    ))
-    .await
-    .expect("create test database");
-    c.disconnect().await.ok();
-}
-
-const TABLES: &[&str] = &[
-    "bkx_chat_webhook_events",
-    "bkx_chat_attachments",
-    "bkx_chat_messages",
-    "bkx_chat_conversations",
-    "bkx_chat_agents",
-    "bkx_chat_triggers",
-    "bkx_chat_canned_responses",
-    "bkx_chat_analytics",
-    "bkx_chat_schema_version",
-];
-
-async fn drop_tables(store: &Store) {
-    let mut c = store.raw_pool().get_conn().await.expect("connection");
-    for t in TABLES {
-        let name = store.table_by_suffix(t);
-        c.query_drop(format!("DROP TABLE IF EXISTS {name}"))
-            .await
-            .expect("drop");
-    }
-}
-
-async fn service(prefix: &str) -> ChatService {
-    let cfg = base_config(prefix);
-    ensure_database(&cfg).await;
-    let store = Store::new(&cfg).expect("store");
-    drop_tables(&store).await;
-    let s = ChatService::new(store, "custom").expect("service");
-    assert_eq!(
-        s.migrate().await.expect("migrate"),
-        migrations::latest_version()
-    );
-    s
-}
-
-async fn count(store: &Store, suffix: &str) -> i64 {
-    let mut c = store.raw_pool().get_conn().await.expect("connection");
-    let t = store.table_by_suffix(suffix);
-    c.query_first::<i64, _>(format!("SELECT COUNT(*) FROM {t}"))
-        .await
-        .expect("count")
-        .unwrap_or(-1)
-}
+mod common;
+use common::*;
 
 /// Rows of the three tables a delivery writes.
 async fn counts(s: &ChatService) -> (i64, i64, i64) {
