@@ -10,7 +10,12 @@ pub mod messages;
 pub mod migrations;
 pub mod webhook_events;
 
+use std::time::Duration;
+
 use mysql_async::{Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts};
+
+/// How long an idle pooled connection is kept (below MySQL's default `wait_timeout`).
+const IDLE_CONNECTION_TTL: Duration = Duration::from_secs(60);
 
 use crate::error::{Error, Result};
 
@@ -126,9 +131,20 @@ impl Store {
             .user(Some(cfg.user.clone()))
             .pass(Some(cfg.password.clone()))
             .db_name(Some(cfg.name.clone()))
-            .pool_opts(PoolOpts::default().with_constraints(constraints))
+            .pool_opts(
+                PoolOpts::default()
+                    .with_constraints(constraints)
+                    // Keep returned connections: with mysql_async's defaults (min 0, no
+                    // inactive TTL) every connection handed back is reset and closed, so each
+                    // call paid two handshakes and re-prepared its statements.
+                    .with_inactive_connection_ttl(IDLE_CONNECTION_TTL)
+                    // Our sessions change no state beyond committed or rolled-back
+                    // transactions; a reset would only empty the statement cache (and drop
+                    // the session settings below, which mysql_async re-applies as `setup`).
+                    .with_reset_connection(false),
+            )
             // Every time we write is UTC; keep the session aligned so NOW() agrees.
-            .init(vec![
+            .setup(vec![
                 "SET time_zone = '+00:00'",
                 "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci",
             ]);
