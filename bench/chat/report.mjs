@@ -100,9 +100,11 @@ out.push(
     "flood control ([limits] of bkx-chatd, the same buckets in the reference) raised on both servers so it never throttles the benchmark",
 );
 if (meta.loadavg_start != null) {
-  const busy = Math.max(meta.loadavg_start, meta.loadavg_end ?? 0) > 0.5 * (meta.cpus || 1);
+  // The value after the run includes the benchmark's own processes; only the one before
+  // tells whether other work was running.
+  const busy = meta.loadavg_start > 0.5 * (meta.cpus || 1);
   out.push(
-    `load average before the run ${meta.loadavg_start}, after ${meta.loadavg_end ?? "?"}` +
+    `load average before the run ${meta.loadavg_start} (after it, with the benchmark's own load: ${meta.loadavg_end ?? "?"})` +
       (busy ? "  WARNING: other work was running on this machine; the figures are noisy" : ""),
   );
 }
