@@ -112,6 +112,17 @@ function cpuTicks(pid) {
 }
 const CLK_TCK = 100;
 
+// Busy CPU time of the whole machine in clock ticks (every core), from /proc/stat.
+function machineBusyTicks() {
+  try {
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal
+    return f[0] + f[1] + f[2] + f[5] + f[6] + f[7];
+  } catch {
+    return null;
+  }
+}
+
 function rssKiB(pid) {
   const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   if (!m) throw new Error(`no VmRSS for pid ${pid}`);
@@ -247,10 +258,12 @@ async function pairs(o) {
   cpu0 = cpuTicks(o.pid);
   db0 = cpuTicks(o.dbPid);
   self0 = process.cpuUsage();
+  const all0 = machineBusyTicks();
   await mark(winEnd);
   const cpu1 = cpuTicks(o.pid);
   const db1 = cpuTicks(o.dbPid);
   const self1 = process.cpuUsage(self0);
+  const all1 = machineBusyTicks();
   const windowS = (Math.min(performance.now(), winEnd) - warmEnd) / 1000;
   stopping = true;
   if (ticker) clearInterval(ticker);
@@ -286,6 +299,7 @@ async function pairs(o) {
     server_cpu_pct: pct(cpu0, cpu1),
     db_cpu_pct: pct(db0, db1),
     loadgen_cpu_pct: Math.round(((self1.user + self1.system) / 1e6 / windowS) * 1000) / 10,
+    machine_cpu_pct: pct(all0, all1),
     sample_bodies: samples,
   };
   log(`pairs: ${result.throughput} msg/s delivered, p50 ${result.latency_ms.p50} ms, p99 ${result.latency_ms.p99} ms`);

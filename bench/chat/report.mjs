@@ -53,6 +53,10 @@ function figures(r) {
   );
   f.db_cpu_pct_at_saturation = mean(tp.map((x) => x.db_cpu_pct));
   f.loadgen_cpu_pct_at_saturation = mean(tp.map((x) => x.loadgen_cpu_pct));
+  // Whatever else ran on the machine during the windows (other processes, the kernel).
+  f.other_cpu_pct_at_saturation = mean(
+    tp.map((x) => (x.machine_cpu_pct == null ? null : Math.max(0, x.machine_cpu_pct - x.server_cpu_pct - (x.db_cpu_pct ?? 0) - x.loadgen_cpu_pct))),
+  );
   f.per_round = {
     throughput_msgs_per_s: tp.map((x) => x.throughput),
     saturation_latency_p99_ms: tp.map((x) => x.latency_ms.p99),
@@ -125,7 +129,8 @@ for (const s of servers) {
   );
   out.push(
     `${s}: at saturation server CPU ${fmt(f.server_cpu_pct_at_saturation, 0)}% of a core, database ${fmt(f.db_cpu_pct_at_saturation, 0)}%, ` +
-      `load generator ${fmt(f.loadgen_cpu_pct_at_saturation, 0)}%; idle baseline RSS ${f.idle_baseline_rss_mib} MiB; ` +
+      `load generator ${fmt(f.loadgen_cpu_pct_at_saturation, 0)}%, everything else ${fmt(f.other_cpu_pct_at_saturation, 0)}%; ` +
+      `idle baseline RSS ${f.idle_baseline_rss_mib} MiB; ` +
       `errors ${JSON.stringify(f.errors)}, lost ${f.lost}, skipped by the generator ${f.skipped_by_generator}, ` +
       `failed idle connections ${f.idle_failed_connections}`,
   );
