@@ -116,8 +116,8 @@ const CLK_TCK = 100;
 function machineBusyTicks() {
   try {
     const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
-    // user nice system idle iowait irq softirq steal
-    return f[0] + f[1] + f[2] + f[5] + f[6] + f[7];
+    // user nice system idle iowait irq softirq steal: busy = all but idle, iowait and steal
+    return f[0] + f[1] + f[2] + f[5] + f[6];
   } catch {
     return null;
   }

@@ -129,7 +129,7 @@ for (const s of servers) {
   );
   out.push(
     `${s}: at saturation server CPU ${fmt(f.server_cpu_pct_at_saturation, 0)}% of a core, database ${fmt(f.db_cpu_pct_at_saturation, 0)}%, ` +
-      `load generator ${fmt(f.loadgen_cpu_pct_at_saturation, 0)}%, everything else ${fmt(f.other_cpu_pct_at_saturation, 0)}%; ` +
+      `load generator ${fmt(f.loadgen_cpu_pct_at_saturation, 0)}%, everything else (other processes, interrupts) ${fmt(f.other_cpu_pct_at_saturation, 0)}%; ` +
       `idle baseline RSS ${f.idle_baseline_rss_mib} MiB; ` +
       `errors ${JSON.stringify(f.errors)}, lost ${f.lost}, skipped by the generator ${f.skipped_by_generator}, ` +
       `failed idle connections ${f.idle_failed_connections}`,
