@@ -20,7 +20,7 @@
 #                        rounds, the servers' order alternating; the report averages them)
 #   BKX_BENCH_RATE (100, msg/s of the fixed-rate latency phase) BKX_BENCH_HTML_EVERY (2)
 #   BKX_BENCH_IDLE_COUNTS (1000,10000) BKX_BENCH_IDLE_PROCS (4)
-#   BKX_BENCH_OUT        also write the JSON line to this file
+#   BKX_BENCH_OUT        also write the JSON (with every raw load-generator result) to this file
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -97,11 +97,13 @@ stop_server() {
 }
 
 drop_tables() {
-  local like tables
+  local like list="" t
   like="bkxbench\\_${RUN_ID}\\_%"
-  tables="$(sql -D "$DB_NAME" -e "SELECT GROUP_CONCAT(CONCAT('\`', table_name, '\`')) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE '$like'" 2>/dev/null || true)"
-  if [[ -n "$tables" && "$tables" != "NULL" ]]; then
-    sql -D "$DB_NAME" -e "SET FOREIGN_KEY_CHECKS = 0; DROP TABLE IF EXISTS $tables" 2>/dev/null || true
+  while IFS= read -r t; do
+    [[ -n "$t" ]] && list+="${list:+, }\`$t\`"
+  done < <(sql -D "$DB_NAME" -e "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE '$like'" 2>/dev/null || true)
+  if [[ -n "$list" ]]; then
+    sql -D "$DB_NAME" -e "SET FOREIGN_KEY_CHECKS = 0; DROP TABLE IF EXISTS $list" 2>/dev/null || true
   fi
 }
 
