@@ -4,7 +4,8 @@
 #   make test         format, lints, Rust tests, stubs, front-end assets, PHPUnit (extension
 #                     + end-to-end), browser tests of the widget and the inbox
 #   make build        release build of the extension and the daemon; the plugin's JS/CSS
-#   make install      install the extension into this machine's PHP (needs root)
+#   make dist         the shipped build (full LTO) of the extension and the daemon: target/dist/
+#   make install      install the extension into this machine's PHP (needs root; builds dist)
 #   make stubs        regenerate stubs/bkx_livechat.stubs.php
 #   make bench        sanitizer benchmark (needs a WordPress folder for kses), then bkx-chatd vs
 #                     a Node.js Socket.IO reference server (bench/chat, needs MariaDB and node)
@@ -24,12 +25,15 @@ PHP_EXT_DIR ?= $(shell php-config --extension-dir 2>/dev/null)
 PHP_CONF    ?= /etc/php/$(PHP_VER)
 EXT_SO      := target/release/libbkx_livechat.so
 CHATD_BIN   := target/release/bkx-chatd
+# What ships and what is benchmarked: the `dist` profile (full LTO, one codegen unit).
+DIST_SO     := target/dist/libbkx_livechat.so
+DIST_CHATD  := target/dist/bkx-chatd
 PHP_WITH_EXT := scripts/php-ext.sh
 SHARED_REF  ?= ../shared/ref
 # A WordPress folder for the benchmark (kses): the test or demo site if one exists.
 BKX_WP_PATH ?= $(firstword $(wildcard .run/test/wordpress .run/demo/wordpress) /usr/share/wordpress)
 
-.PHONY: help deps services build demo test stubs stubs-check install bench conformance stop clean
+.PHONY: help deps services build dist demo test stubs stubs-check install bench conformance stop clean
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -59,9 +63,13 @@ stubs: build
 stubs-check: build
 	@scripts/stubs.sh check
 
-install: build
+dist: deps
+	$(CARGO) build --profile dist --workspace
+	@scripts/build-assets.sh
+
+install: dist
 	@test -n "$(PHP_EXT_DIR)" || { echo "php-config not found (install php-dev)"; exit 1; }
-	install -D -m 0644 $(EXT_SO) $(DESTDIR)$(PHP_EXT_DIR)/bkx_livechat.so
+	install -D -m 0644 $(DIST_SO) $(DESTDIR)$(PHP_EXT_DIR)/bkx_livechat.so
 	install -D -m 0644 php/bkx_livechat.ini $(DESTDIR)$(PHP_CONF)/mods-available/bkx_livechat.ini
 	@if [ -z "$(DESTDIR)" ] && command -v phpenmod >/dev/null; then \
 		phpenmod -v $(PHP_VER) -s cli bkx_livechat; \
@@ -89,9 +97,9 @@ check-shared-ref:
 		echo "       (make conformance reads the shared reference folder; pass SHARED_REF=/path/to/ref)"; exit 1; }
 	@test -f php/conformance/run.php || { echo "error: php/conformance/run.php is missing"; exit 1; }
 
-bench: check-bench-script build
-	BKX_WP_PATH=$(abspath $(BKX_WP_PATH)) $(PHP_WITH_EXT) php/bench/sanitizer-bench.php
-	BKX_CHATD_BIN=$(abspath $(CHATD_BIN)) bench/chat/run.sh
+bench: check-bench-script dist
+	BKX_EXT_SO=$(abspath $(DIST_SO)) BKX_WP_PATH=$(abspath $(BKX_WP_PATH)) $(PHP_WITH_EXT) php/bench/sanitizer-bench.php
+	BKX_CHATD_BIN=$(abspath $(DIST_CHATD)) bench/chat/run.sh
 
 conformance: check-shared-ref build
 	$(PHP_WITH_EXT) php/conformance/run.php $(abspath $(SHARED_REF))

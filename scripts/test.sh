@@ -11,15 +11,17 @@
 #   BKX_TEST_SKIP_MISSING=1   skip (with a warning) suites whose files do not exist yet,
 #                             instead of failing
 #   PHPUNIT=...               the phpunit command (default: phpunit from PATH)
-#   SITE_PORT, SITE_CHATD_PORT, SITE_DB_NAME, SITE_DB_USER
-#                             another port/database for the test site (two checkouts
-#                             testing side by side); see scripts/site.sh
+#   SITE_DIR, SITE_PORT, SITE_CHATD_PORT, SITE_DB_NAME, SITE_DB_USER
+#                             another folder/port/database for the test site (two
+#                             checkouts or two people testing side by side); see scripts/site.sh
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$BKX_ROOT"
 
 PHPUNIT=${PHPUNIT:-phpunit}
-TEST_SITE_DIR="$BKX_ROOT/.run/test"
+TEST_SITE_DIR="${SITE_DIR:-$BKX_ROOT/.run/test}"
+case "$TEST_SITE_DIR" in /*) ;; *) TEST_SITE_DIR="$BKX_ROOT/$TEST_SITE_DIR" ;; esac
+export SITE_DIR="$TEST_SITE_DIR"
 declare -a TIMES=()
 T0=$SECONDS
 CURRENT=""
