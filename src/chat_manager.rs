@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::convert::{array_to_map, json_to_array, PhpStr};
 use crate::errors::IntoPhp;
-use crate::runtime::with_service;
+use crate::runtime::{with_service_relayed, RelayTarget};
 
 /// Entry point of the unified conversation store.
 ///
@@ -27,6 +27,9 @@ pub struct ChatManager {
     db: DbConfig,
     platform: String,
     settings: Map<String, Value>,
+    /// `config['chatd']`: the daemon told about this manager's writes, so live clients see
+    /// messages and changes made from PHP.
+    relay: Option<RelayTarget>,
 }
 
 pub(crate) fn parse_db(m: &Map<String, Value>) -> Result<DbConfig> {
@@ -73,13 +76,33 @@ impl ChatManager {
         F: FnOnce(ChatService) -> Fut,
         Fut: std::future::Future<Output = Result<T>>,
     {
-        with_service(&self.db, &self.platform, f).php()
+        with_service_relayed(&self.db, &self.platform, self.relay.as_ref(), f).php()
     }
+}
+
+/// Reads `config['chatd']` (`url`, `secret`); absent or without a URL: no relay.
+pub(crate) fn parse_relay(m: Option<&Map<String, Value>>) -> Result<Option<RelayTarget>> {
+    // Validated once here (URL scheme, secret), so a bad value fails at construction.
+    Ok(bkx_core::relay::from_config(m)?.map(|_| {
+        let i = m.map(Input);
+        let get = |k: &str| {
+            i.as_ref()
+                .and_then(|i| i.get(k))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        RelayTarget {
+            url: get("url"),
+            secret: get("secret"),
+        }
+    }))
 }
 
 #[php_impl]
 impl ChatManager {
-    /// `$config = ['db' => [host, port, user, password, name, prefix, socket?], 'settings' => [...]]`.
+    /// `$config = ['db' => [host, port, user, password, name, prefix, socket?], 'settings' => [...],
+    /// 'chatd' => ['url' => ..., 'secret' => ...]]` (`chatd` optional: the daemon to notify).
     pub fn __construct(config: &ZendHashTable) -> PhpResult<Self> {
         let map = array_to_map(config, "config").php()?;
         let i = Input(&map);
@@ -95,10 +118,12 @@ impl ChatManager {
             .php()?
             .unwrap_or("custom")
             .to_owned();
+        let relay = parse_relay(i.opt_map("chatd").php()?).php()?;
         Ok(ChatManager {
             db,
             platform,
             settings,
+            relay,
         })
     }
 

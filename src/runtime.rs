@@ -12,6 +12,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use bkx_core::chat::ChatService;
+use bkx_core::relay::Relay;
 use bkx_core::store::{DbConfig, Store};
 use bkx_core::{Error, ErrorCode, Result};
 use once_cell::sync::Lazy;
@@ -24,7 +25,15 @@ struct Process {
     pid: u32,
     rt: Runtime,
     /// One pool per database configuration, reused across requests of this worker.
-    services: HashMap<(DbConfig, String), ChatService>,
+    services: HashMap<(DbConfig, String, Option<RelayTarget>), ChatService>,
+}
+
+/// The daemon a service notifies after its writes (`ChatManager` config `chatd`): its URL
+/// and the shared secret.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RelayTarget {
+    pub url: String,
+    pub secret: String,
 }
 
 static PROCESS: Lazy<Mutex<Option<Process>>> = Lazy::new(|| Mutex::new(None));
@@ -44,6 +53,20 @@ fn build_runtime() -> Result<Runtime> {
 
 /// Runs `f` with this process's chat service for `db`, blocking until it completes.
 pub fn with_service<T, F, Fut>(db: &DbConfig, platform: &str, f: F) -> Result<T>
+where
+    F: FnOnce(ChatService) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    with_service_relayed(db, platform, None, f)
+}
+
+/// [`with_service`] whose service tells the daemon at `relay` about its writes.
+pub fn with_service_relayed<T, F, Fut>(
+    db: &DbConfig,
+    platform: &str,
+    relay: Option<&RelayTarget>,
+    f: F,
+) -> Result<T>
 where
     F: FnOnce(ChatService) -> Fut,
     Fut: Future<Output = Result<T>>,
@@ -69,13 +92,17 @@ where
     let process = guard
         .as_mut()
         .ok_or_else(|| Error::new(ErrorCode::StorageError, "runtime unavailable"))?;
-    let key = (db.clone(), platform.to_owned());
+    let key = (db.clone(), platform.to_owned(), relay.cloned());
     let service = match process.services.get(&key) {
         Some(s) => s.clone(),
         None => {
             // The pool registers itself with the runtime it is created in.
             let _enter = process.rt.enter();
-            let s = ChatService::new(Store::new(db)?, platform)?;
+            let notices = match relay {
+                Some(r) => Some(Relay::new(&r.url, r.secret.as_bytes())?),
+                None => None,
+            };
+            let s = ChatService::new(Store::new(db)?, platform)?.with_relay(notices);
             process.services.insert(key, s.clone());
             s
         }

@@ -12,6 +12,7 @@ mod http;
 mod identity;
 mod limits;
 mod metrics;
+mod relay;
 mod server;
 mod state;
 

@@ -11,6 +11,7 @@ use crate::auth::authenticate;
 use crate::config::Config;
 use crate::events::on_connect;
 use crate::http;
+use crate::relay;
 use crate::state::App;
 
 /// The namespace of the chat protocol.
@@ -63,7 +64,7 @@ pub async fn serve(
         None => {
             let (layer, io) = builder.build_layer();
             io.ns(NAMESPACE, on_connect.with(authenticate));
-            routes.layer(layer)
+            routes.merge(relay::router(app.clone(), io)).layer(layer)
         }
         Some(url) => {
             let client = redis::Client::open(resp3(url)).map_err(|e| format!("redis_url: {e}"))?;
@@ -80,7 +81,7 @@ pub async fn serve(
                 .await
                 .map_err(|e| format!("cannot start the Redis adapter: {e}"))?;
             tracing::info!(channels = %prefix, "sharing rooms through Redis");
-            routes.layer(layer)
+            routes.merge(relay::router(app.clone(), io)).layer(layer)
         }
     };
     axum::serve(listener, router.layer(cors(cfg)))

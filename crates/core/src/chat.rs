@@ -13,6 +13,7 @@ use crate::attachments::{self as files, Scanner};
 use crate::error::{Error, ErrorCode, Result};
 use crate::input::Input;
 use crate::model::{self, Attachment, Conversation, Message, ReadMark};
+use crate::relay::{self, RelayEvent};
 use crate::sanitize::{self, MAX_MESSAGE_CHARS};
 use crate::store::attachments::{self as attachment_rows, NewAttachment};
 use crate::store::conversations::{self, ConversationFilter, NewConversation};
@@ -38,6 +39,9 @@ pub const MAX_METADATA_BYTES: usize = 16_384;
 pub struct ChatService {
     store: Store,
     default_platform: String,
+    /// Tells the daemon about writes made outside it (see [`crate::relay`]); none in the
+    /// daemon itself, which emits its own events.
+    relay: Option<std::sync::Arc<crate::relay::Relay>>,
 }
 
 fn check_metadata(field: &str, m: &Map<String, Value>) -> Result<()> {
@@ -116,7 +120,22 @@ impl ChatService {
         Ok(ChatService {
             store,
             default_platform: default_platform.to_owned(),
+            relay: None,
         })
+    }
+
+    /// The same service, notifying the daemon through `relay` after each committed write
+    /// (PHP processes: webhooks, REST messages, booking cards reach live sockets).
+    pub fn with_relay(mut self, relay: Option<crate::relay::Relay>) -> ChatService {
+        self.relay = relay.map(std::sync::Arc::new);
+        self
+    }
+
+    /// Best-effort notice to the daemon; never fails the write that caused it.
+    pub async fn relay(&self, events: &[crate::relay::RelayEvent]) {
+        if let Some(r) = &self.relay {
+            r.notify(events).await;
+        }
     }
 
     /// The underlying store.
@@ -238,7 +257,28 @@ impl ChatService {
             Ok((conv, msg))
         }
         .await;
-        finish(tx, r).await
+        let out = finish(tx, r).await;
+        if let Ok((c, m)) = &out {
+            let mut events = Vec::new();
+            if c.status == "waiting" {
+                events.push(RelayEvent::ConversationQueued {
+                    conversation_id: c.id,
+                });
+            }
+            if let Some(m) = m {
+                events.extend(relay::message_events(c.id, m.id));
+            }
+            self.relay(&events).await;
+        }
+        out
+    }
+
+    /// One message by id (the daemon re-reads relayed rows rather than trusting a notice).
+    pub async fn get_message(&self, id: u64) -> Result<Message> {
+        let mut c = self.store.pool().get_conn().await?;
+        messages::get(&mut c, &self.store, id)
+            .await?
+            .ok_or_else(|| Error::not_found("message", id))
     }
 
     /// One conversation.
@@ -473,7 +513,12 @@ impl ChatService {
         }
         .await;
         // A retry that found its message changed nothing: the commit is as good as a rollback.
-        finish(tx, r).await
+        let out = finish(tx, r).await;
+        if let Ok((m, true)) = &out {
+            self.relay(&relay::message_events(m.conversation_id, m.id))
+                .await;
+        }
+        out
     }
 
     /// A page of history, oldest first.
@@ -731,14 +776,22 @@ impl ChatService {
             let before = conv.clone();
             let at = model::now();
             f(&mut conv, at)?;
-            if conv != before {
+            let changed = conv != before;
+            if changed {
                 conv.updated_at = at;
                 conversations::save(&mut tx, &self.store, &conv).await?;
             }
-            Ok(conv)
+            Ok((conv, changed))
         }
         .await;
-        finish(tx, r).await
+        let (conv, changed) = finish(tx, r).await?;
+        if changed {
+            self.relay(&[RelayEvent::ConversationUpdated {
+                conversation_id: id,
+            }])
+            .await;
+        }
+        Ok(conv)
     }
 }
 

@@ -11,6 +11,7 @@ pub mod error;
 pub mod input;
 pub mod model;
 pub mod platforms;
+pub mod relay;
 pub mod sanitize;
 pub mod store;
 pub mod token;

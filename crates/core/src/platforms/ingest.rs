@@ -602,6 +602,17 @@ impl ChatService {
         for ev in &events {
             outcomes.push(self.ingest_event(p, ev).await?);
         }
+        // Live clients (the agents' inbox, the customer's widget) hear about what was stored.
+        let mut notices = Vec::new();
+        for o in outcomes.iter().filter(|o| o.status == IngestStatus::Stored) {
+            if let Some(c) = o.conversation_id {
+                notices.push(crate::relay::RelayEvent::ConversationUpdated { conversation_id: c });
+                for m in &o.message_ids {
+                    notices.extend(crate::relay::message_events(c, *m));
+                }
+            }
+        }
+        self.relay(&notices).await;
         Ok(IngestOutcome::from_events(outcomes, body))
     }
 
