@@ -137,7 +137,10 @@ async fn emit<A: Adapter>(app: &App, io: &SocketIo<A>, ev: &RelayEvent) -> Resul
     let targets: Vec<String> = if staff_only {
         vec![rooms::STAFF.to_owned()]
     } else {
-        vec![rooms::conversation(conversation_id), rooms::STAFF.to_owned()]
+        vec![
+            rooms::conversation(conversation_id),
+            rooms::STAFF.to_owned(),
+        ]
     };
     if let Err(e) = ns.to(targets).emit(event, &data).await {
         tracing::warn!("relay emit of {event} failed: {e}");
