@@ -232,6 +232,31 @@ copy_wordpress() {
     if [ "$WP_ONLY" != 1 ]; then
         ln -s "$PLUGIN_SRC" "$WP/wp-content/plugins/$PLUGIN_SLUG"
     fi
+    link_bookingx
+}
+
+# BookingX: the test site always gets the fixture of tests/fixtures/bookingx (same storage and
+# functions as BookingX 1.1.2) plus a mu-plugin that captures e-mails and enables the
+# fixture's seeding routes; the demo links BOOKINGX_DIR (a real BookingX copy) when set, else
+# the fixture.
+BOOKINGX_FIXTURE="$BKX_ROOT/tests/fixtures/bookingx"
+link_bookingx() {
+    rm -rf "$WP/wp-content/plugins/bookingx" "$WP/wp-content/mu-plugins/bkx-test-capture.php"
+    [ "$WP_ONLY" = 1 ] && return 0
+    local src="$BOOKINGX_FIXTURE"
+    if [ "$KIND" = demo ] && [ -n "${BOOKINGX_DIR:-}" ]; then
+        src=$(cd "$BOOKINGX_DIR" 2>/dev/null && pwd) || die "BOOKINGX_DIR=$BOOKINGX_DIR is not a folder"
+        [ -f "$src/bookingx.php" ] || die "BOOKINGX_DIR=$BOOKINGX_DIR has no bookingx.php (point it at the BookingX plugin folder)"
+        log "BookingX: linking $src"
+    elif [ "$KIND" = demo ]; then
+        log "BookingX: not given, so booking features use the test fixture (tests/fixtures/bookingx), not the real plugin."
+        log "  To use a real BookingX copy: make demo BOOKINGX_DIR=/path/to/bookingx (the plugin folder with bookingx.php)"
+    fi
+    ln -s "$src" "$WP/wp-content/plugins/bookingx"
+    if [ "$KIND" = test ]; then
+        mkdir -p "$WP/wp-content/mu-plugins"
+        cp "$BOOKINGX_FIXTURE/mu-plugin/bkx-test-capture.php" "$WP/wp-content/mu-plugins/"
+    fi
 }
 
 php_str() { # a PHP single-quoted string literal
@@ -301,6 +326,10 @@ install_wordpress() {
         || { cat "$LOGS/wp-install.log" >&2; die "WordPress install failed"; }
     grep -v -i 'deprecated' "$LOGS/wp-install.log" | sed 's/^/    /' >&2 || true
     if [ "$WP_ONLY" != 1 ]; then
+        log "activating BookingX ($(readlink "$WP/wp-content/plugins/bookingx" | sed "s|^$BKX_ROOT/||"))"
+        BKX_SITE_URL="$SITE_URL" BKX_ADMIN_USER="$ADMIN_USER" \
+            cli_php "$BKX_ROOT/scripts/wp-plugin.php" "$WP" activate bookingx > "$LOGS/wp-bookingx.log" 2>&1 \
+            || { cat "$LOGS/wp-bookingx.log" >&2; die "BookingX activation failed (log: ${LOGS#"$BKX_ROOT"/}/wp-bookingx.log)"; }
         log "activating the plugin $PLUGIN_SLUG"
         BKX_SITE_URL="$SITE_URL" BKX_ADMIN_USER="$ADMIN_USER" \
             cli_php "$BKX_ROOT/scripts/wp-plugin.php" "$WP" activate "$PLUGIN_SLUG" > "$LOGS/wp-plugin.log" 2>&1 \
