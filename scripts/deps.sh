@@ -8,7 +8,7 @@ set -euo pipefail
 PACKAGES=(
     php-cli php-dev php-fpm php-mysql php-curl php-mbstring php-xml php-intl
     clang libclang-dev
-    phpunit wordpress nginx mariadb-server mariadb-client redis-server
+    phpunit wordpress wordpress-theme-twentytwentythree nginx mariadb-server mariadb-client redis-server
     composer nodejs npm curl
     chromium
     clamav-daemon clamav
