@@ -62,11 +62,11 @@ final class Chat_Service {
 	}
 
 	/**
-	 * The configuration handed to the extension: `db`, `settings`, and `scanner` (the
+	 * The configuration handed to the extension: `db`, `settings`, `scanner` (the
 	 * clamd address of the `clamav_address` setting: empty tries the defaults, `off`
-	 * disables scanning).
+	 * disables scanning) and `chatd` (the daemon notified of writes, see relay_url()).
 	 *
-	 * @return array{db: array<string, mixed>, settings: array<string, mixed>, scanner: array<string, mixed>}
+	 * @return array{db: array<string, mixed>, settings: array<string, mixed>, scanner: array<string, mixed>, chatd?: array<string, string>}
 	 */
 	public function config(): array {
 		global $wpdb;
@@ -84,6 +84,14 @@ final class Chat_Service {
 			'settings' => Settings::get(),
 			'scanner'  => array( 'address' => (string) Settings::get( 'clamav_address' ) ),
 		);
+		$relay_url = self::relay_url();
+		if ( '' !== $relay_url ) {
+			// Messages and changes written here (webhooks, REST, booking cards) reach live sockets.
+			$config['chatd'] = array(
+				'url'    => $relay_url,
+				'secret' => Secret::get(),
+			);
+		}
 
 		/**
 		 * Filters the configuration the chat extension is built with (for example to point it
@@ -92,6 +100,22 @@ final class Chat_Service {
 		 * @param array $config `db`, `settings` and `scanner`.
 		 */
 		return apply_filters( 'bkx_livechat_chat_manager_config', $config );
+	}
+
+	/**
+	 * Where the extension posts its signed relay notices (`/internal/notify` of bkx-chatd):
+	 * the `BKX_LIVECHAT_CHATD_INTERNAL_URL` constant (the daemon's address seen from PHP,
+	 * e.g. `http://127.0.0.1:8089`, so notices need not travel through the public proxy), else
+	 * the public chat server URL with `ws(s)://` read as `http(s)://`. Empty: no relay.
+	 */
+	public static function relay_url(): string {
+		if ( defined( 'BKX_LIVECHAT_CHATD_INTERNAL_URL' ) && is_string( BKX_LIVECHAT_CHATD_INTERNAL_URL ) ) {
+			$url = BKX_LIVECHAT_CHATD_INTERNAL_URL;
+		} else {
+			$url = REST\Token_Controller::chatd_url();
+		}
+		$url = (string) preg_replace( '#^ws(s?)://#i', 'http$1://', trim( $url ) );
+		return preg_match( '#^https?://#i', $url ) ? $url : '';
 	}
 
 	/**
