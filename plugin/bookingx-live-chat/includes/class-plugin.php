@@ -14,6 +14,11 @@ namespace BookingX\Addons\LiveChat\WP;
 
 use BookingX\Addons\LiveChat\WP\Admin\Inbox_Page;
 use BookingX\Addons\LiveChat\WP\Admin\Settings_Page;
+use BookingX\Addons\LiveChat\WP\Booking\Booking_Service;
+use BookingX\Addons\LiveChat\WP\REST\Availability_Controller;
+use BookingX\Addons\LiveChat\WP\REST\Booking_Links_Controller;
+use BookingX\Addons\LiveChat\WP\REST\Bookings_Controller;
+use BookingX\Addons\LiveChat\WP\REST\Quote_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Conversations_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Messages_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Route_Hooks;
@@ -148,6 +153,17 @@ final class Plugin {
 			new Uploads_Controller( $chat, $access ),
 			new Webhooks_Controller( $chat, $access ),
 			new Widget_Config_Controller( $chat, $access ),
+		) as $controller ) {
+			$controller->register_routes();
+		}
+		// Booking routes always exist; without a booking system they answer 503.
+		$provider = Booking_Service::detect_provider();
+		$booking  = null !== $provider ? new Booking_Service( $chat, $provider ) : null;
+		foreach ( array(
+			new Availability_Controller( $chat, $access, $booking ),
+			new Quote_Controller( $chat, $access, $booking ),
+			new Bookings_Controller( $chat, $access, $booking ),
+			new Booking_Links_Controller( $chat, $access, $booking ),
 		) as $controller ) {
 			$controller->register_routes();
 		}
