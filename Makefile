@@ -100,6 +100,7 @@ check-shared-ref:
 bench: check-bench-script dist
 	BKX_EXT_SO=$(abspath $(DIST_SO)) BKX_WP_PATH=$(abspath $(BKX_WP_PATH)) $(PHP_WITH_EXT) php/bench/sanitizer-bench.php
 	BKX_CHATD_BIN=$(abspath $(DIST_CHATD)) bench/chat/run.sh
+	BKX_EXT_SO=$(abspath $(DIST_SO)) BKX_CHATD_BIN=$(abspath $(DIST_CHATD)) bench/booking/run.sh
 
 conformance: check-shared-ref build
 	$(PHP_WITH_EXT) php/conformance/run.php $(abspath $(SHARED_REF))
