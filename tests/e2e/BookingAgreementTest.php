@@ -30,6 +30,7 @@ final class BookingAgreementTest extends E2ETestCase
     public static function tearDownAfterClass(): void
     {
         static::$ids = null;
+        self::restoreSiteTimezone();
     }
 
     /** @return array<string, array{0: string, 1: string, 2: list<string>, 3: int}> */

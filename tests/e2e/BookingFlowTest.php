@@ -29,6 +29,7 @@ final class BookingFlowTest extends E2ETestCase
     public static function tearDownAfterClass(): void
     {
         static::$ids = null;
+        self::restoreSiteTimezone();
     }
 
     public function testAgentCardGuestBooksAndBookingXStoresIt(): void
