@@ -145,6 +145,13 @@ do_info() {
   stop with       make stop   (or scripts/site.sh stop $KIND)
 
 INFO
+    local bkx
+    bkx=$(readlink "$WP/wp-content/plugins/bookingx" 2>/dev/null || true)
+    if [ "$bkx" = "$BOOKINGX_FIXTURE" ]; then
+        printf '  BookingX        the test fixture (not the real plugin); for a real copy:\n                  make demo BOOKINGX_DIR=/path/to/bookingx\n\n'
+    elif [ -n "$bkx" ]; then
+        printf '  BookingX        %s\n\n' "$bkx"
+    fi
 }
 
 # ---------------------------------------------------------------------------------------
