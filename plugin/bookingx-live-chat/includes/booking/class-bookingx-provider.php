@@ -478,7 +478,7 @@ final class BookingX_Provider implements BookingProvider {
 			'bkx_last_name'     => (string) ( $booking['last_name'] ?? '' ),
 			'bkx_phone_number'  => (string) ( $booking['phone'] ?? '' ),
 			'bkx_email_address' => (string) ( $booking['email'] ?? '' ),
-			'last_page_url'     => (string) ( $booking['page_url'] ?? home_url( '/' ) ),
+			'last_page_url'     => ! empty( $booking['page_url'] ) ? esc_url_raw( (string) $booking['page_url'] ) : home_url( '/' ),
 			'payment_method'    => array( 'bkx_gateway_pay_later' ),
 		);
 		if ( $is_day ) {
