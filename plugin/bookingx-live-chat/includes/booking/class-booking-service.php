@@ -278,7 +278,8 @@ final class Booking_Service {
 			)
 		);
 		$verdict = $this->assistant()->verifySlot( $catalog, $slot );
-		if ( empty( $verdict['available'] ) ) {
+		$free    = is_bool( $verdict ) ? $verdict : ! empty( $verdict['available'] );
+		if ( ! $free ) {
 			return false;
 		}
 		if ( 'D' === self::time_option( $catalog, (int) $slot['service_id'] ) ) {
