@@ -20,6 +20,8 @@
 #                        rounds, the servers' order alternating; the report averages them)
 #   BKX_BENCH_RATE (100, msg/s of the fixed-rate latency phase) BKX_BENCH_HTML_EVERY (2)
 #   BKX_BENCH_IDLE_COUNTS (1000,10000) BKX_BENCH_IDLE_PROCS (4)
+#   BKX_BENCH_SERVERS (chatd,node) BKX_BENCH_PHASES (idle,load) — subsets, for iterating;
+#                        the report then shows only what was measured
 #   BKX_BENCH_OUT        also write the JSON (with every raw load-generator result) to this file
 set -euo pipefail
 
@@ -41,6 +43,8 @@ RATE="${BKX_BENCH_RATE:-100}"
 HTML_EVERY="${BKX_BENCH_HTML_EVERY:-2}"
 IDLE_COUNTS="${BKX_BENCH_IDLE_COUNTS:-1000,10000}"
 IDLE_PROCS="${BKX_BENCH_IDLE_PROCS:-4}"
+SERVERS="${BKX_BENCH_SERVERS:-chatd,node}"
+PHASES="${BKX_BENCH_PHASES:-idle,load}"
 # Flood control is raised for both servers so that it never throttles the benchmark.
 RAISED_BURST=1000000
 RAISED_PER_SEC=1000000
@@ -201,7 +205,11 @@ LOADAVG_START="$(cut -d' ' -f1 /proc/loadavg)"
 START_TS=$SECONDS
 prefix_of() { if [[ "$1" == node ]]; then echo "$PREFIX_NODE"; else echo "$PREFIX_CHATD"; fi; }
 
+want_server() { [[ ",$SERVERS," == *",$1,"* ]]; }
+want_phase() { [[ ",$PHASES," == *",$1,"* ]]; }
+
 for server in chatd node; do
+  want_phase idle && want_server "$server" || continue
   say "== $server: idle connections ($IDLE_COUNTS)"
   "start_$server" "$(prefix_of "$server")"
   loadgen "$WORK/$server-idle.json" idle --url "$URL" --secret "$SECRET" --pid "$SERVER_PID" \
@@ -212,8 +220,10 @@ done
 # Throughput and latency in rounds, the order alternating (chatd node, node chatd, ...), so
 # that drifting background load on the machine hits both servers alike.
 for round in $(seq 1 "$ROUNDS"); do
+  want_phase load || break
   order="chatd node"; (( round % 2 == 0 )) && order="node chatd"
   for server in $order; do
+    want_server "$server" || continue
     "start_$server" "$(prefix_of "$server")"
     say "== round $round/$ROUNDS, $server: throughput ($PAIRS pairs, $INFLIGHT in flight per sender, ${WARMUP}s warm-up, ${DURATION}s window)"
     loadgen "$WORK/$server-throughput-$round.json" pairs --url "$URL" --secret "$SECRET" --pid "$SERVER_PID" \
@@ -239,4 +249,9 @@ META="$(CHATD_VERSION="$("$CHATD_BIN" --version)" DB_VERSION="$(sql -e 'SELECT V
     latency_window_s: +e.LAT_DURATION, rounds: +e.ROUNDS,
     fixed_rate: +e.RATE, html_every: +e.HTML_EVERY, flood_control_raised: true,
     loadavg_start: +e.LOADAVG_START, loadavg_end: +e.LOADAVG_END }))')"
+if [[ "$SERVERS" != "chatd,node" || "$PHASES" != "idle,load" ]]; then
+  say "subset run ($SERVERS; $PHASES): raw load-generator results, no report"
+  for f in "$WORK"/*.json; do printf '%s %s\n' "$(basename "$f" .json)" "$(cat "$f")"; done
+  exit 0
+fi
 node report.mjs --meta "$META" --dir "$WORK" ${BKX_BENCH_OUT:+--out "$BKX_BENCH_OUT"}

@@ -8,6 +8,7 @@ mod ack;
 mod auth;
 mod config;
 mod events;
+mod head;
 mod http;
 mod identity;
 mod limits;

@@ -10,6 +10,7 @@ use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use crate::auth::authenticate;
 use crate::config::Config;
 use crate::events::on_connect;
+use crate::head;
 use crate::http;
 use crate::relay;
 use crate::state::App;
@@ -30,6 +31,9 @@ fn cors(cfg: &Config) -> CorsLayer {
         layer.allow_origin(AllowOrigin::list(origins))
     }
 }
+
+/// Initial websocket read buffer per socket, in bytes (chat events are small).
+const WS_READ_BUFFER: usize = 1024;
 
 /// Redis 7's RESP3 is what the adapter's driver speaks.
 fn resp3(url: &str) -> String {
@@ -58,7 +62,10 @@ pub async fn serve(
         .with_state(app.clone())
         .max_payload(engine_cap as u64)
         .ws_max_message_size(engine_cap)
-        .ws_max_frame_size(engine_cap);
+        .ws_max_frame_size(engine_cap)
+        // Idle sockets dominate a chat server's memory: a small websocket read buffer
+        // (grown on demand for larger frames) instead of tungstenite's 128 KiB default.
+        .ws_read_buffer_size(WS_READ_BUFFER);
     let routes = http::router(app.clone());
     let router = match &cfg.redis_url {
         None => {
@@ -84,7 +91,10 @@ pub async fn serve(
             routes.merge(relay::router(app.clone(), io)).layer(layer)
         }
     };
-    axum::serve(listener, router.layer(cors(cfg)))
+    let router = router
+        .layer(cors(cfg))
+        .layer(axum::middleware::map_request(head::own_head));
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| format!("server error: {e}"))
