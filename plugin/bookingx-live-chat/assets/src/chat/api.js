@@ -72,7 +72,7 @@ export function createApi(cfg) {
 		remember(res);
 		const data = await res.json().catch(() => null);
 		if (!res.ok) {
-			throw { code: (data && data.code) || 'platform_error', status: res.status, message: (data && data.message) || res.statusText };
+			throw { code: (data && data.code) || 'platform_error', status: res.status, message: (data && data.message) || res.statusText, data: data && data.data };
 		}
 		return data;
 	}
@@ -94,6 +94,10 @@ export function createApi(cfg) {
 		/** A message over REST (file messages: the daemon takes no attachment_id). */
 		postMessage(id, body) {
 			return request('POST', `chat/conversations/${id}/messages`, { body });
+		},
+		/** A booking from a slot card (201 {booking_id, message} or 409 booking_unavailable + data.alternatives). */
+		book(body) {
+			return request('POST', 'chat/bookings', { body });
 		},
 		/** The REST nonce of a logged-in visitor ('' for guests), for plain download links. */
 		get wpNonce() {

@@ -12,6 +12,7 @@ import { createSession } from './session.js';
 import { EMOJI, PICKER, replaceShortcodes } from './emoji.js';
 import { safeFragment, escapeText, attachmentOf, withNonce } from '../shared/html.js';
 import { formatTime, formatFull } from '../shared/time.js';
+import { renderCard } from './cards.js';
 
 function h(tag, attrs, ...children) {
 	const el = document.createElement(tag);
@@ -374,7 +375,12 @@ function start(L) {
 		const sys = m.sender_type === 'system' || m.message_type === 'system';
 		const bubble = h('div', { class: 'bkx-bubble' });
 		bubble.append(safeFragment(m.body));
-		const file = attachmentOf(m);
+		const card = renderCard(m, { h, S, book: api.book, accept: session.accept, conversationId: () => session.state.conversation && session.state.conversation.id });
+		if (card) {
+			bubble.classList.add('bkx-has-card');
+			bubble.replaceChildren(card);
+		}
+		const file = !card && attachmentOf(m);
 		if (file) {
 			const href = withNonce(file.url, api.wpNonce);
 			bubble.replaceChildren(

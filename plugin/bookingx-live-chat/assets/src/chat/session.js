@@ -13,6 +13,7 @@
  * own conversations (REST) before starting again.
  */
 import { createConnection } from '../shared/connection.js';
+import * as bookingForm from '../shared/booking-form.js';
 import { uuid } from '../shared/time.js';
 
 /** The `role` claim of a daemon token (read, not verified: only to choose what to show). */
@@ -47,6 +48,27 @@ export function createSession(cfg, api, notify) {
 	let lastReadSent = 0;
 	let typingTimer = 0;
 	const change = (what, extra) => notify(what, extra);
+	let sentContext = '';
+
+	/** The live booking form state to the agents (`booking:context`), only when it changed. */
+	function bookingContext() {
+		const ctx = bookingForm.read();
+		const k = bookingForm.key(ctx);
+		if (ctx && s.conversation && conn.connected && k !== sentContext) {
+			sentContext = k;
+			conn.emit('booking:context', { conversation_id: s.conversation.id, context: ctx });
+		}
+	}
+	if (bookingForm.hasForm()) {
+		let t = 0;
+		const later = () => {
+			clearTimeout(t);
+			t = setTimeout(bookingContext, 250);
+		};
+		document.addEventListener('change', later, true);
+		document.addEventListener('click', later, true);
+		new MutationObserver(later).observe(document.querySelector('.bkx-booking-form'), { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] });
+	}
 
 	const conn = createConnection({
 		getToken: () => api.token(),
@@ -84,6 +106,12 @@ export function createSession(cfg, api, notify) {
 				if (s.conversation && e.conversation_id === s.conversation.id && e.reader_type === 'agent') {
 					s.agentReadUpTo = Math.max(s.agentReadUpTo, e.up_to_id || 0);
 					change('messages');
+				}
+			},
+			// An agent fills the visitor's booking form ("assist with form filling").
+			'booking:fill': (e) => {
+				if (s.conversation && e && e.conversation_id === s.conversation.id) {
+					bookingForm.fill(e.fields).then(() => change('fill', e.fields));
 				}
 			},
 			'conversation:updated': ({ conversation }) => {
@@ -144,6 +172,8 @@ export function createSession(cfg, api, notify) {
 					s.hasMore = !!data.has_more;
 				}
 				lastReadSent = 0;
+				sentContext = '';
+				bookingContext();
 				change('conversation');
 				change('messages');
 				markRead();
@@ -225,6 +255,10 @@ export function createSession(cfg, api, notify) {
 
 	function context() {
 		const c = { start_key: startKey || (startKey = uuid()), page_url: location.href, page_title: document.title };
+		const form = bookingForm.read();
+		if (form) {
+			c.booking = form;
+		}
 		if (s.offline) {
 			c.offline = true;
 			c.name = s.offline.name;
@@ -375,6 +409,7 @@ export function createSession(cfg, api, notify) {
 			change('conversation');
 			change('messages');
 		},
+		bookingContext,
 		accept(message) {
 			if (add(message)) {
 				change('messages');
