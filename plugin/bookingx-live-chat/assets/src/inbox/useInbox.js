@@ -9,6 +9,7 @@ import { createConnection } from '../shared/connection.js';
 import { toText } from '../shared/html.js';
 import { uuid } from '../shared/time.js';
 import * as api from './api.js';
+import { setBookingContext } from './panels/booking-context.js';
 import { initialState, reducer, customerName } from './state.js';
 
 export default function useInbox(boot) {
@@ -182,6 +183,8 @@ export default function useInbox(boot) {
 					dispatch({ type: 'read', id: e.conversation_id, upTo: e.up_to_id || 0 });
 				}
 			},
+			// The visitor's live BookingX form (panels/BookingPanel.js).
+			'booking:context': (e) => e && setBookingContext(e.conversation_id, e.context),
 			'agent:status': (e) => {
 				if (Number(e.agent_id) === me) {
 					dispatch({ type: 'status', status: e.status });
@@ -216,6 +219,10 @@ export default function useInbox(boot) {
 				}
 			},
 			markRead,
+			/** Pushes field values into the visitor's booking form ("assist with form filling"). */
+			bookingFill(id, fields) {
+				conn.current && conn.current.emit('booking:fill', { conversation_id: id, fields });
+			},
 			async loadOlder(id) {
 				const list = ref.current.messages[id] || [];
 				if (!list.length) {

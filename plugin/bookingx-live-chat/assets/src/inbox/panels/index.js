@@ -6,8 +6,12 @@
 import { createElement } from '@wordpress/element';
 import { __ } from '@wordpress/i18n';
 import CustomerPanel from './CustomerPanel.js';
+import BookingPanel from './BookingPanel.js';
 
-export const PANELS = [{ id: 'customer', title: () => __('Customer', 'bookingx-live-chat'), Component: CustomerPanel }];
+export const PANELS = [
+	{ id: 'customer', title: () => __('Customer', 'bookingx-live-chat'), Component: CustomerPanel },
+	{ id: 'booking', title: () => __('Booking', 'bookingx-live-chat'), Component: BookingPanel },
+];
 
 export default function Panels({ ctx, conversation }) {
 	return (
