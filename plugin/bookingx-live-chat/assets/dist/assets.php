@@ -4,5 +4,5 @@ return array(
 	'chat.js' => array( 'version' => '80514f87d222', ),
 	'inbox.css' => array( 'version' => '79825f7ce016', ),
 	'inbox.js' => array( 'version' => '981172d3a249', 'dependencies' => array( 'wp-api-fetch', 'wp-components', 'wp-element', 'wp-i18n' ), ),
-	'loader.js' => array( 'version' => '07d5b021ad28', ),
+	'loader.js' => array( 'version' => '5c6ece74ba75', ),
 );

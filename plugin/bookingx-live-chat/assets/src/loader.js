@@ -114,13 +114,19 @@
 		},
 		close: () => call('close'),
 		toggle: () => call('toggle'),
-		/** A proactive prompt: a slide-in with the text and "chat now"/dismiss. No request until accepted. */
-		prompt(text) {
+		/**
+		 * A proactive prompt: a slide-in with the text and "chat now"/dismiss. No request until
+		 * accepted, unless it comes from a trigger ({rule_id, variant}: impression/accept/dismiss
+		 * are recorded).
+		 */
+		prompt(text, rule) {
 			if (host.classList.contains('o')) {
 				return;
 			}
+			shown = rule && rule.rule_id ? rule : null;
 			$('.bkx-prompt p').textContent = String(text || cfg.greeting || '');
 			bubble.hidden = false;
+			track('impression');
 		},
 		/** The unread count on the button (chat.js sets it while the panel is closed). */
 		setUnread(n) {
@@ -147,11 +153,115 @@
 	});
 	// Intent: fetch the chat UI while the pointer travels or focus arrives, so the click is instant.
 	['pointerenter', 'focus', 'keydown', 'touchstart'].forEach((ev) => btn.addEventListener(ev, load, { passive: true }));
-	$('.bkx-accept').addEventListener('click', api.open);
+	$('.bkx-accept').addEventListener('click', () => {
+		const m = shown && $('.bkx-prompt p').textContent;
+		track('accept');
+		bubble.hidden = true;
+		// An external platform's chunk opens the vendor widget with the message.
+		call('open', m ? [m] : 0);
+	});
 	$('.bkx-dismiss').addEventListener('click', () => {
+		track('dismiss');
 		bubble.hidden = true;
 		btn.focus();
 	});
+
+	// ---- proactive sensors (docs/protocol.md "Proactive triggers") ----
+	// Armed only when the cached config carries rules; nothing is stored or requested until
+	// one of them fires: then ONE POST /chat/triggers/evaluate decides.
+	const T = cfg.triggers || [];
+	const now = Date.now;
+	const t0 = now();
+	let shown = null;
+	let vk = '';
+	let idleAt = t0;
+	let busy = 0;
+	const fired = {};
+	const changes = {};
+	const post = (r, b) =>
+		fetch(cfg.rest + 'chat/triggers/' + r, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(b) }).then((x) => x.json());
+	function track(event) {
+		if (shown) {
+			post('events', { rule_id: shown.rule_id, variant: shown.variant, event, visitor_key: vk }).catch(() => 0);
+		}
+	}
+	const q = (sel) => d.querySelector('.bkx-booking-form ' + sel);
+	const step = () => +((q('.bkx-form-active') || {}).className || '').replace(/.*step-(\d).*/s, '$1') || 0;
+	const service = () => +(q('.bkx-services-lists') || {}).value || null;
+	const touch = w.matchMedia('(pointer:coarse)').matches;
+	const device = touch ? 'mobile' : 'desktop';
+	const secs = (t) => ((now() - t) / 1e3) | 0;
+	function fire(event) {
+		// The rule's `pre`: {path (a substring of the path), device, step} must all hold.
+		const c = T.filter(({ id, type, pre: x = {} }) => !fired[id] && (type === event || type === 'custom') && location.pathname.includes(x.path || '') && (x.device || device) === device && (x.step || step()) === step());
+		if (busy || !c.length) {
+			return;
+		}
+		busy = 1;
+		c.forEach((r) => (fired[r.id] = 1));
+		try {
+			vk = localStorage.bkx_vk ||= crypto.randomUUID();
+		} catch (e) {}
+		post('evaluate', {
+			rule_ids: c.map((r) => r.id),
+			visitor: {
+				// utm (from url), language (Accept-Language) and returning (a known
+				// visitor_key) are left to the engine: every byte here is on every page.
+				url: location.href,
+				referrer: d.referrer,
+				device,
+				time_on_page: secs(t0),
+				idle_seconds: secs(idleAt),
+				booking_step: step(),
+				service_id: service(),
+				price: (q('.bkx-booking-total span') || {}).textContent,
+				event,
+				visitor_key: vk,
+			},
+		})
+			.then((r) => r.show && api.prompt(r.message, r))
+			.catch(() => 0)
+			.finally(() => (busy = 0));
+	}
+	if (T.length) {
+		const on = (t, ev, f) => t.addEventListener(ev, f, true);
+		const started = () => step() > 1 || service();
+		const exit = () => fire(started() ? 'booking_abandonment' : 'exit_intent') || fire('exit_intent');
+		// Every second: timed rules (time on page, page, return visitor, custom) once their
+		// delay passed; hesitation on the form (idle on a step — on step 4, the price — or a
+		// slot the form refused: its error box fills); abandonment of a started booking.
+		setInterval(() => {
+			const err = (q('.bookingx-error-group') || {}).textContent;
+			T.forEach((r) => {
+				const t = r.type;
+				const due = secs(/^booking/.test(t) ? idleAt : t0) >= r.delay;
+				if (/hes/.test(t) ? step() && (due || err) : /aba/.test(t) ? due && started() : !/exit/.test(t) && due) {
+					fire(t);
+				}
+			});
+		}, 1e3);
+		// Repeated date or service changes are hesitation too; on touch, a fast scroll up
+		// (over 2 px/ms) is an exit intent, as is the pointer leaving through the top.
+		let y = w.scrollY;
+		['pointermove', 'keydown', 'scroll', 'click', 'change'].forEach((ev) =>
+			on(d, ev, (e, k = e.target.name) => {
+				if (ev === 'change' && e.target.closest('.bkx-booking-form') && (changes[k] = -~changes[k]) > 2) {
+					fire('booking_hesitation');
+				}
+				if (touch && y - w.scrollY > 2 * (now() - idleAt)) {
+					exit();
+				}
+				y = w.scrollY;
+				idleAt = now();
+			}),
+		);
+		on(d, 'mouseout', (e) => !e.relatedTarget && e.clientY <= 0 && exit());
+		// On touch, Back too: one history entry is added so the first Back stays on the page.
+		if (touch) {
+			history.pushState(history.state, '');
+			on(w, 'popstate', exit);
+		}
+	}
 
 	label(0);
 	d.body.appendChild(host);
