@@ -362,9 +362,9 @@ final class BookingX_Provider implements BookingProvider {
 
 	/**
 	 * One booking as the catalog's entry: {id, resource_id, service_id, status, date, slots
-	 * (the first day's full_day list), first_slot, slot_count (what BookingX blocks:
-	 * duration / 15 min from the first slot, at most 100), minutes, time_option, records
-	 * [{date, slots}], multi_days [Y-m-d]}.
+	 * (what BookingX blocks on date: slot_count slots from first_slot), first_slot (the first
+	 * slot of its first bookingTimeRecord row), slot_count (duration / 15 min, 1..100),
+	 * minutes, time_option, records [{date, slots}] (as stored), multi_days [Y-m-d]}.
 	 *
 	 * @param int                  $id     Booking id.
 	 * @param string               $status Post status.
@@ -386,6 +386,7 @@ final class BookingX_Provider implements BookingProvider {
 		$count   = max( 1, min( 100, intdiv( intdiv( $seconds, 60 ), 15 ) ) );
 		$multi   = $meta['booking_multi_days'] ?? null;
 		$option  = (string) ( $meta['base_time_option'] ?? '' );
+		$first   = $rows[0]['slots'][0] ?? null;
 		return array(
 			'id'          => $id,
 			'resource_id' => (int) ( $meta['seat_id'] ?? 0 ),
@@ -394,9 +395,11 @@ final class BookingX_Provider implements BookingProvider {
 			'date'        => self::ymd( (string) ( $meta['booking_date'] ?? '' ) ),
 			'time_option' => '' !== $option ? $option : 'H',
 			'minutes'     => intdiv( $seconds, 60 ),
-			'first_slot'  => $rows[0]['slots'][0] ?? null,
+			'first_slot'  => $first,
 			'slot_count'  => $count,
-			'slots'       => $rows[0]['slots'] ?? array(),
+			// What BookingX blocks on `date`: slot_count slots from the first one (for a
+			// booking past midnight this is not its first record's full_day list).
+			'slots'       => null === $first ? array() : range( $first, $first + $count - 1 ),
 			'records'     => $rows,
 			'multi_days'  => is_array( $multi ) ? array_values( array_filter( array_map( array( self::class, 'ymd' ), $multi ) ) ) : array(),
 		);
