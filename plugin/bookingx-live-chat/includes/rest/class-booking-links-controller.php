@@ -74,6 +74,14 @@ final class Booking_Links_Controller extends Booking_Controller {
 		if ( is_wp_error( $check ) ) {
 			return $check;
 		}
+		$facts = $this->booking->provider()->link_facts( $query );
+		if ( empty( $facts['booking_page_url'] ) ) {
+			return \BookingX\Addons\LiveChat\WP\REST_Errors::error(
+				'booking_error',
+				__( 'BookingX has no booking page set (BookingX settings: booking page), so there is nothing to link to.', 'bookingx-live-chat' ),
+				array( 'reason' => 'no_booking_page' )
+			);
+		}
 		$link = $this->booking_call(
 			static function ( Booking_Service $booking ) use ( $query ) {
 				return $booking->link( $query );
