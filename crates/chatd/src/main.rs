@@ -6,6 +6,7 @@
 
 mod ack;
 mod auth;
+mod batch;
 mod config;
 mod events;
 mod head;
@@ -126,6 +127,7 @@ async fn run(cfg: Config, check_only: bool) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!(%addr, schema_version = version, "bkx-chatd listening");
     let chat = ChatService::new(store.clone(), "custom").map_err(|e| e.to_string())?;
+    let (sends, send_queue) = batch::Sends::new();
     let app = state::App(Arc::new(state::Shared {
         chat,
         schema_version: version,
@@ -137,7 +139,9 @@ async fn run(cfg: Config, check_only: bool) -> Result<(), String> {
         presence: state::Presence::default(),
         typing: std::sync::Mutex::new(std::collections::HashMap::new()),
         conversation_locks: state::ConversationLocks::default(),
+        sends,
     }));
+    tokio::spawn(batch::run(app.clone(), send_queue));
     server::serve(&cfg, app, listener, shutdown_signal()).await?;
     tracing::info!("shutting down");
     store.disconnect().await.map_err(|e| e.to_string())?;

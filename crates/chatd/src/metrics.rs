@@ -18,6 +18,11 @@ pub struct Metrics {
     pub duplicate_messages_total: AtomicU64,
     pub rate_limited_total: AtomicU64,
     pub db_errors_total: AtomicU64,
+    /// Group-commit transactions of `message:send` and the sends they carried.
+    batches_total: AtomicU64,
+    batched_sends_total: AtomicU64,
+    /// Sends that expired tokens' sockets were disconnected for.
+    pub sessions_expired_total: AtomicU64,
     ack_buckets: [AtomicU64; 10],
     ack_count: AtomicU64,
     ack_sum_micros: AtomicU64,
@@ -37,6 +42,13 @@ impl Metrics {
             d.as_micros().min(u128::from(u64::MAX)) as u64,
             Ordering::Relaxed,
         );
+    }
+
+    /// Records one group-commit transaction of `n` sends.
+    pub fn observe_batch(&self, n: usize) {
+        self.batches_total.fetch_add(1, Ordering::Relaxed);
+        self.batched_sends_total
+            .fetch_add(n as u64, Ordering::Relaxed);
     }
 
     /// The exposition text.
@@ -73,6 +85,24 @@ impl Metrics {
             "counter",
             "Messages stored and acknowledged.",
             c(&self.messages_total).to_string(),
+        );
+        line(
+            "bkx_chatd_send_batches_total",
+            "counter",
+            "Group-commit transactions of message:send (sends per batch = sends / batches).",
+            c(&self.batches_total).to_string(),
+        );
+        line(
+            "bkx_chatd_send_batch_messages_total",
+            "counter",
+            "message:send requests carried by group-commit transactions.",
+            c(&self.batched_sends_total).to_string(),
+        );
+        line(
+            "bkx_chatd_sessions_expired_total",
+            "counter",
+            "Sockets disconnected because their token expired (after session:expired).",
+            c(&self.sessions_expired_total).to_string(),
         );
         line(
             "bkx_chatd_duplicate_messages_total",

@@ -111,6 +111,8 @@ pub struct Shared {
     pub typing: Mutex<HashMap<(String, u64), Instant>>,
     /// Orders each conversation's `message:new` emits.
     pub conversation_locks: ConversationLocks,
+    /// The group-commit queue of `message:send`.
+    pub sends: crate::batch::Sends,
 }
 
 /// Cheap handle on the shared state (socketioxide clones state into handlers).

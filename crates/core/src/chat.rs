@@ -430,88 +430,15 @@ impl ChatService {
         conversation_id: u64,
         data: &Map<String, Value>,
     ) -> Result<(Message, bool)> {
-        let (mut new, attachment_id) = self.parse_message(data)?;
+        let (new, attachment_id) = self.parse_message(data)?;
         let mut tx = self
             .store
             .pool()
             .start_transaction(TxOpts::default())
             .await?;
-        let r = async {
-            // The row lock serialises senders of one conversation, so the client_id check
-            // and the counters below cannot race.
-            let mut conv = conversations::get(&mut tx, &self.store, conversation_id, true)
-                .await?
-                .ok_or_else(|| Error::not_found("conversation", conversation_id))?;
-            if let Some(cid) = &new.client_id {
-                if let Some(existing) =
-                    messages::find_by_client_id(&mut tx, &self.store, conversation_id, cid).await?
-                {
-                    return Ok((existing, false));
-                }
-            }
-            // A vendor message id is stored once per conversation (unique since schema v4).
-            if let Some(pid) = &new.platform_message_id {
-                if let Some(existing) = messages::find_by_platform_message_id(
-                    &mut tx,
-                    &self.store,
-                    conversation_id,
-                    pid,
-                )
-                .await?
-                {
-                    return Ok((existing, false));
-                }
-            }
-            check_open(&conv)?;
-            if let Some(aid) = attachment_id {
-                let a = attachment_rows::get(&mut tx, &self.store, aid, true)
-                    .await?
-                    .filter(|a| a.conversation_id == conversation_id)
-                    .ok_or_else(|| {
-                        Error::not_found("attachment", aid).with("field", "attachment_id")
-                    })?;
-                if a.message_id.is_some() {
-                    return Err(Error::new(
-                        ErrorCode::Conflict,
-                        "this file was already sent in another message",
-                    )
-                    .with("field", "attachment_id")
-                    .with("message_id", a.message_id));
-                }
-                if a.uploader_type != new.sender_type {
-                    return Err(Error::new(
-                        ErrorCode::Forbidden,
-                        "only the side that uploaded a file can send it",
-                    )
-                    .with("field", "attachment_id"));
-                }
-                if new.body.is_empty() {
-                    new.body = prepare_body(&html_escape(&a.original_name))?;
-                }
-            }
-            let at = model::now();
-            let id = messages::insert(&mut tx, &self.store, conversation_id, &new, at).await?;
-            if let Some(aid) = attachment_id {
-                if !attachment_rows::link(&mut tx, &self.store, aid, id).await? {
-                    return Err(Error::new(
-                        ErrorCode::Conflict,
-                        "this file was already sent in another message",
-                    )
-                    .with("field", "attachment_id"));
-                }
-            }
-            conv.message_count += 1;
-            conv.updated_at = at;
-            if new.sender_type == "agent" && conv.first_response_time.is_none() {
-                conv.first_response_time = Some((at - conv.started_at).num_seconds().max(0));
-            }
-            conversations::save(&mut tx, &self.store, &conv).await?;
-            let msg = messages::get(&mut tx, &self.store, id)
-                .await?
-                .ok_or_else(|| Error::not_found("message", id))?;
-            Ok((msg, true))
-        }
-        .await;
+        let r = self
+            .store_message(&mut tx, conversation_id, new, attachment_id)
+            .await;
         // A retry that found its message changed nothing: the commit is as good as a rollback.
         let out = finish(tx, r).await;
         if let Ok((m, true)) = &out {
@@ -519,6 +446,164 @@ impl ChatService {
                 .await;
         }
         out
+    }
+
+    /// The checks and writes of one message inside the caller's transaction (shared by
+    /// [`ChatService::send_message`] and [`ChatService::send_messages_batch`]).
+    async fn store_message(
+        &self,
+        tx: &mut mysql_async::Transaction<'_>,
+        conversation_id: u64,
+        mut new: NewMessage,
+        attachment_id: Option<u64>,
+    ) -> Result<(Message, bool)> {
+        // The row lock serialises senders of one conversation, so the client_id check
+        // and the counters below cannot race.
+        let mut conv = conversations::get(tx, &self.store, conversation_id, true)
+            .await?
+            .ok_or_else(|| Error::not_found("conversation", conversation_id))?;
+        if let Some(cid) = &new.client_id {
+            if let Some(existing) =
+                messages::find_by_client_id(tx, &self.store, conversation_id, cid).await?
+            {
+                return Ok((existing, false));
+            }
+        }
+        // A vendor message id is stored once per conversation (unique since schema v4).
+        if let Some(pid) = &new.platform_message_id {
+            if let Some(existing) =
+                messages::find_by_platform_message_id(tx, &self.store, conversation_id, pid).await?
+            {
+                return Ok((existing, false));
+            }
+        }
+        check_open(&conv)?;
+        if let Some(aid) = attachment_id {
+            let a = attachment_rows::get(tx, &self.store, aid, true)
+                .await?
+                .filter(|a| a.conversation_id == conversation_id)
+                .ok_or_else(|| {
+                    Error::not_found("attachment", aid).with("field", "attachment_id")
+                })?;
+            if a.message_id.is_some() {
+                return Err(Error::new(
+                    ErrorCode::Conflict,
+                    "this file was already sent in another message",
+                )
+                .with("field", "attachment_id")
+                .with("message_id", a.message_id));
+            }
+            if a.uploader_type != new.sender_type {
+                return Err(Error::new(
+                    ErrorCode::Forbidden,
+                    "only the side that uploaded a file can send it",
+                )
+                .with("field", "attachment_id"));
+            }
+            if new.body.is_empty() {
+                new.body = prepare_body(&html_escape(&a.original_name))?;
+            }
+        }
+        let at = model::now();
+        let id = messages::insert(tx, &self.store, conversation_id, &new, at).await?;
+        if let Some(aid) = attachment_id {
+            if !attachment_rows::link(tx, &self.store, aid, id).await? {
+                return Err(Error::new(
+                    ErrorCode::Conflict,
+                    "this file was already sent in another message",
+                )
+                .with("field", "attachment_id"));
+            }
+        }
+        conv.message_count += 1;
+        conv.updated_at = at;
+        if new.sender_type == "agent" && conv.first_response_time.is_none() {
+            conv.first_response_time = Some((at - conv.started_at).num_seconds().max(0));
+        }
+        conversations::save(tx, &self.store, &conv).await?;
+        let msg = messages::get(tx, &self.store, id)
+            .await?
+            .ok_or_else(|| Error::not_found("message", id))?;
+        Ok((msg, true))
+    }
+
+    /// Group commit: stores several messages (of distinct or the same conversations, in the
+    /// given order) in **one** transaction, so a busy chat server pays one commit (one log
+    /// flush) for many messages. Each answer is exactly what [`ChatService::send_message`]
+    /// would give for that item (idempotent by `client_id`: `(existing, false)` for a
+    /// retry). Items that fail validation get their error without touching the others; if
+    /// anything fails inside the transaction (a closed conversation, a deadlock, a lost
+    /// connection, the commit), the transaction is rolled back and every item is retried on
+    /// its own with [`ChatService::send_message`], which isolates the bad row — nothing is
+    /// lost, and nothing is stored twice (a row is either in the rolled-back transaction or
+    /// found again by its `client_id`).
+    pub async fn send_messages_batch(
+        &self,
+        items: &[(u64, Map<String, Value>)],
+    ) -> Vec<Result<(Message, bool)>> {
+        let mut out: Vec<Option<Result<(Message, bool)>>> = Vec::with_capacity(items.len());
+        let mut parsed = Vec::with_capacity(items.len());
+        for (i, (cid, data)) in items.iter().enumerate() {
+            match self.parse_message(data) {
+                Ok((new, aid)) => {
+                    parsed.push((i, *cid, new, aid));
+                    out.push(None);
+                }
+                Err(e) => out.push(Some(Err(e))),
+            }
+        }
+        if parsed.len() <= 1 {
+            for (i, cid, _, _) in &parsed {
+                out[*i] = Some(self.send_message(*cid, &items[*i].1).await);
+            }
+            return out.into_iter().flatten().collect();
+        }
+        // Row locks in conversation order, so two batches can never wait on each other in a
+        // cycle; the stable sort keeps each conversation's messages in arrival order.
+        parsed.sort_by_key(|(_, cid, _, _)| *cid);
+        let batch = async {
+            let mut tx = self
+                .store
+                .pool()
+                .start_transaction(TxOpts::default())
+                .await?;
+            let mut done = Vec::with_capacity(parsed.len());
+            let mut failed = None;
+            for (i, cid, new, aid) in parsed.iter().cloned() {
+                match self.store_message(&mut tx, cid, new, aid).await {
+                    Ok(r) => done.push((i, r)),
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+            match failed {
+                None => finish(tx, Ok(done)).await,
+                Some(e) => finish(tx, Err(e)).await,
+            }
+        }
+        .await;
+        match batch {
+            Ok(done) => {
+                let mut events = Vec::new();
+                for (i, r) in done {
+                    if r.1 {
+                        events.extend(relay::message_events(r.0.conversation_id, r.0.id));
+                    }
+                    out[i] = Some(Ok(r));
+                }
+                if !events.is_empty() {
+                    self.relay(&events).await;
+                }
+            }
+            Err(_) => {
+                for (i, cid, _, _) in &parsed {
+                    out[*i] = Some(self.send_message(*cid, &items[*i].1).await);
+                }
+            }
+        }
+        out.into_iter().flatten().collect()
     }
 
     /// A page of history, oldest first.

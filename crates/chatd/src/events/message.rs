@@ -72,8 +72,8 @@ pub async fn send<A: Adapter>(
         let order = app.conversation_locks.get(id);
         let order = order.lock().await;
         let (msg, created) = app
-            .chat
-            .send_message(id, &m)
+            .sends
+            .send(id, m)
             .await
             .inspect_err(|e| count_db_error(&app, e))?;
         let mj = msg.to_json();
