@@ -6,6 +6,7 @@
 #![cfg_attr(windows, feature(abi_vectorcall))]
 
 mod attachments;
+mod booking_assistant;
 mod chat_manager;
 mod chat_token;
 mod convert;
@@ -42,6 +43,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .info_function(module_info)
         .class::<chat_manager::ChatManager>()
         .class::<attachments::Attachments>()
+        .class::<booking_assistant::BookingAssistant>()
         .class::<sanitizer::Sanitizer>()
         .class::<chat_token::ChatToken>()
         .class::<webhook_verifier::WebhookVerifier>()

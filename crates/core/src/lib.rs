@@ -6,6 +6,7 @@
 //! of this crate.
 
 pub mod attachments;
+pub mod booking;
 pub mod chat;
 pub mod error;
 pub mod input;

@@ -295,6 +295,24 @@ const MIGRATIONS: &[Migration] = &[
             ),
         ],
     },
+    Migration {
+        version: 5,
+        description: "booking assistant: slots held for a conversation while it offers them",
+        steps: &[Step::CreateTable(
+            Table::BookingHolds,
+            "id VARCHAR(32) NOT NULL PRIMARY KEY,
+            conversation_id BIGINT(20) UNSIGNED NOT NULL,
+            resource_id BIGINT(20) UNSIGNED NOT NULL,
+            service_id BIGINT(20) UNSIGNED NOT NULL,
+            starts_at DATETIME NOT NULL,
+            ends_at DATETIME NOT NULL,
+            expires_at DATETIME NOT NULL,
+            created_at DATETIME NOT NULL,
+            INDEX resource_time_idx (resource_id, starts_at),
+            INDEX expires_at_idx (expires_at),
+            INDEX conversation_idx (conversation_id)",
+        )],
+    },
 ];
 
 /// The schema version this build writes.

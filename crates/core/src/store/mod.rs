@@ -6,6 +6,7 @@
 
 pub mod attachments;
 pub mod conversations;
+pub mod holds;
 pub mod messages;
 pub mod migrations;
 pub mod webhook_events;
@@ -94,6 +95,7 @@ pub enum Table {
     SchemaVersion,
     Attachments,
     WebhookEvents,
+    BookingHolds,
 }
 
 impl Table {
@@ -108,6 +110,7 @@ impl Table {
             Table::SchemaVersion => "bkx_chat_schema_version",
             Table::Attachments => "bkx_chat_attachments",
             Table::WebhookEvents => "bkx_chat_webhook_events",
+            Table::BookingHolds => "bkx_chat_booking_holds",
         }
     }
 }

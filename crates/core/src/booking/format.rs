@@ -1,0 +1,103 @@
+//! Visitor-facing formatting: money in the site currency and slot labels, per locale.
+//!
+//! Small on purpose (no ICU): the separators and symbol position of the common European and
+//! English locales, English month and day names otherwise left to the front end, which
+//! re-formats `start` with the browser's `Intl` when it can.
+
+use chrono::{DateTime, FixedOffset};
+
+/// True for locales that write `1.234,56 €` (symbol after, comma decimals).
+fn comma_locale(locale: &str) -> bool {
+    let lang = locale
+        .split(['_', '-'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    matches!(
+        lang.as_str(),
+        "de" | "fr"
+            | "es"
+            | "it"
+            | "nl"
+            | "pt"
+            | "pl"
+            | "cs"
+            | "sk"
+            | "sl"
+            | "hr"
+            | "da"
+            | "sv"
+            | "nb"
+            | "nn"
+            | "fi"
+            | "ru"
+            | "uk"
+            | "tr"
+            | "ro"
+            | "hu"
+            | "el"
+            | "bg"
+            | "lt"
+            | "lv"
+            | "et"
+    )
+}
+
+/// `amount` in `symbol`/`currency` for `locale`: `40,00 €` (de_DE), `€40.00` (en_US).
+pub fn money(amount: f64, currency: &str, symbol: &str, locale: &str) -> String {
+    let sym = if symbol.is_empty() { currency } else { symbol };
+    let cents = (amount * 100.0).round() as i64;
+    let neg = cents < 0;
+    let cents = cents.abs();
+    let whole = (cents / 100).to_string();
+    let frac = format!("{:02}", cents % 100);
+    let (group, dec) = if comma_locale(locale) {
+        ('.', ',')
+    } else {
+        (',', '.')
+    };
+    let mut grouped = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(group);
+        }
+        grouped.push(ch);
+    }
+    let n = format!("{}{grouped}{dec}{frac}", if neg { "-" } else { "" });
+    if comma_locale(locale) {
+        format!("{n}\u{a0}{sym}")
+    } else {
+        format!("{sym}{n}")
+    }
+}
+
+/// `Mon 22 Mar, 10:00` (24-hour) or `Mon, Mar 22, 10:00 AM` (en_US); day services: the date.
+pub fn slot_label(start: &DateTime<FixedOffset>, all_day: bool, locale: &str) -> String {
+    let us = locale.eq_ignore_ascii_case("en_US") || locale.eq_ignore_ascii_case("en-US");
+    match (all_day, us) {
+        (true, true) => start.format("%a, %b %-d").to_string(),
+        (true, false) => start.format("%a %-d %b").to_string(),
+        (false, true) => start.format("%a, %b %-d, %-I:%M %p").to_string(),
+        (false, false) => start.format("%a %-d %b, %H:%M").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_per_locale() {
+        assert_eq!(money(1234.5, "EUR", "€", "de_DE"), "1.234,50\u{a0}€");
+        assert_eq!(money(40.0, "EUR", "€", "en_GB"), "€40.00");
+        assert_eq!(money(9.999, "USD", "", "en_US"), "USD10.00");
+    }
+
+    #[test]
+    fn labels() {
+        let t = DateTime::parse_from_rfc3339("2027-03-22T14:30:00+01:00").unwrap();
+        assert_eq!(slot_label(&t, false, "de_DE"), "Mon 22 Mar, 14:30");
+        assert_eq!(slot_label(&t, false, "en_US"), "Mon, Mar 22, 2:30 PM");
+        assert_eq!(slot_label(&t, true, "fr_FR"), "Mon 22 Mar");
+    }
+}
