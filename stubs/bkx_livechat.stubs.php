@@ -33,6 +33,29 @@ namespace BookingX\Addons\LiveChat {
         public function __construct(array $config) {}
     }
 
+    class BookingAssistant
+    {
+        public function availability(array $catalog, array $query): array {}
+
+        public function quote(array $catalog, array $query): array {}
+
+        public function verifySlot(array $catalog, array $slot): array {}
+
+        public function hold(array $slot, int $conversationId, ?int $ttlSeconds = null): array {}
+
+        public function releaseHold(string $holdId): bool {}
+
+        public function bookingLink(array $catalog, array $query): array {}
+
+        public function slotsCard(array $availability, ?array $query = null): array {}
+
+        public function quoteCard(array $quote): array {}
+
+        public function bookingCard(array $booking): array {}
+
+        public function __construct(array $config) {}
+    }
+
     class BookingException extends \BookingX\Addons\LiveChat\ChatException
     {
     }
