@@ -49,6 +49,7 @@ pub async fn authenticate<A: Adapter>(
         return Err(refuse("auth.token is required"));
     };
     let claims = token::verify(&token, &app.secret, now()).map_err(|e| refuse(&e.message))?;
+    app.expiries.track(claims.exp, s.id);
     let id = Identity::from_claims(claims).ok_or_else(|| refuse("bad subject"))?;
     s.extensions.insert(id);
     s.extensions.insert(ConnBuckets::new(&app.limits));

@@ -16,6 +16,7 @@ mod limits;
 mod metrics;
 mod relay;
 mod server;
+mod session;
 mod state;
 
 use std::path::PathBuf;
@@ -140,6 +141,7 @@ async fn run(cfg: Config, check_only: bool) -> Result<(), String> {
         typing: std::sync::Mutex::new(std::collections::HashMap::new()),
         conversation_locks: state::ConversationLocks::default(),
         sends,
+        expiries: session::Expiries::default(),
     }));
     tokio::spawn(batch::run(app.clone(), send_queue));
     server::serve(&cfg, app, listener, shutdown_signal()).await?;

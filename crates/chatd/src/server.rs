@@ -13,6 +13,7 @@ use crate::events::on_connect;
 use crate::head;
 use crate::http;
 use crate::relay;
+use crate::session;
 use crate::state::App;
 
 /// The namespace of the chat protocol.
@@ -71,6 +72,7 @@ pub async fn serve(
         None => {
             let (layer, io) = builder.build_layer();
             io.ns(NAMESPACE, on_connect.with(authenticate));
+            tokio::spawn(session::sweep(app.clone(), io.clone()));
             routes.merge(relay::router(app.clone(), io)).layer(layer)
         }
         Some(url) => {
@@ -88,6 +90,7 @@ pub async fn serve(
                 .await
                 .map_err(|e| format!("cannot start the Redis adapter: {e}"))?;
             tracing::info!(channels = %prefix, "sharing rooms through Redis");
+            tokio::spawn(session::sweep(app.clone(), io.clone()));
             routes.merge(relay::router(app.clone(), io)).layer(layer)
         }
     };

@@ -113,6 +113,8 @@ pub struct Shared {
     pub conversation_locks: ConversationLocks,
     /// The group-commit queue of `message:send`.
     pub sends: crate::batch::Sends,
+    /// When each open socket's token expires.
+    pub expiries: crate::session::Expiries,
 }
 
 /// Cheap handle on the shared state (socketioxide clones state into handlers).
