@@ -1,6 +1,6 @@
 // The chat that books, in a real browser on the BookingX fixture's booking page: the agent
 // sees the visitor's booking form live beside the conversation, fills it for them, sends a
-// slot card; the visitor picks a slot and confirms in the chat; the booking exists in
+// quote, a booking link and a slot card; the visitor picks a slot and confirms in the chat; the booking exists in
 // BookingX's storage, linked to the conversation, with BookingX's confirmation e-mail; a
 // second visitor racing for the same slot gets booking_unavailable and fresh options.
 import { test, before, after } from "node:test";
@@ -54,6 +54,18 @@ test("live form context, agent fill, slot card, booking in BookingX storage with
   await g.locator(".bkx-booking-form .bkx-services-lists").filter({ has: g.locator("option:checked", { hasText: "Massage" }) }).waitFor();
   await live.filter({ hasText: "Massage" }).waitFor();
   assert.equal(await g.locator(".bkx-booking-form .bkx-calendar-date").inputValue(), day);
+
+  // Quick actions: a price card and a booking link, drawn as cards in the visitor's chat.
+  await panel.locator(".bkx-qa-quote").click();
+  const quote = w.panel.locator(".bkx-card-quote").last();
+  await quote.waitFor();
+  assert.match(await quote.textContent(), /Massage/);
+  assert.match(await quote.locator("dd.bkx-total").textContent(), /\d/, "the quote shows a total");
+  await panel.locator(".bkx-qa-link").click();
+  const link = w.panel.locator(".bkx-card-link a").first();
+  await link.waitFor();
+  assert.match(await link.getAttribute("href"), /^http:\/\/127\.0\.0\.1:\d+\//, "a link to the booking page");
+  assert.equal(await link.getAttribute("rel"), "noopener noreferrer");
 
   // The agent sends the available times as a card; the visitor picks one and confirms.
   await adminRest(a, "DELETE", "/bkx-fixture/v1/mails");
