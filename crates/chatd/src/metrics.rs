@@ -21,7 +21,7 @@ pub struct Metrics {
     /// Group-commit transactions of `message:send` and the sends they carried.
     batches_total: AtomicU64,
     batched_sends_total: AtomicU64,
-    /// Sends that expired tokens' sockets were disconnected for.
+    /// Sockets disconnected because their token expired.
     pub sessions_expired_total: AtomicU64,
     ack_buckets: [AtomicU64; 10],
     ack_count: AtomicU64,
