@@ -24,6 +24,8 @@ $_SERVER['REQUEST_URI'] = '/';
 $_SERVER['REQUEST_METHOD'] = 'GET';
 require rtrim($wpDir, '/') . '/wp-load.php';
 add_filter('pre_wp_mail', '__return_true');
+// BookingX 1.1.2 on PHP 8 warns on every closed day and deprecates strftime(): errors only.
+error_reporting(E_ERROR | E_PARSE | E_CORE_ERROR | E_COMPILE_ERROR | E_USER_ERROR | E_RECOVERABLE_ERROR);
 
 if (!BookingX_Provider::detect() || !class_exists(BookingAssistant::class)) {
     fwrite(STDERR, "error: BookingX or the extension's BookingAssistant is missing\n");
