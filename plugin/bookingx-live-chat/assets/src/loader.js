@@ -123,7 +123,8 @@
 			if (host.classList.contains('o')) {
 				return;
 			}
-			shown = rule && rule.rule_id ? rule : null;
+			// `trigger`: the rule shown, for chat.js's chat_started / booking_created events.
+			api.trigger = shown = rule && rule.rule_id ? rule : null;
 			$('.bkx-prompt p').textContent = String(text || cfg.greeting || '');
 			bubble.hidden = false;
 			track('impression');
@@ -240,10 +241,11 @@
 				}
 			});
 		}, 1e3);
-		// Repeated date or service changes are hesitation too; on touch, a fast scroll up
+		// Activity is what moves the form or the page (not the pointer wandering while the
+		// visitor hesitates). Repeated date or service changes are hesitation too; on touch, a fast scroll up
 		// (over 2 px/ms) is an exit intent, as is the pointer leaving through the top.
 		let y = w.scrollY;
-		['pointermove', 'keydown', 'scroll', 'click', 'change'].forEach((ev) =>
+		['keydown', 'scroll', 'click', 'change'].forEach((ev) =>
 			on(d, ev, (e, k = e.target.name) => {
 				if (ev === 'change' && e.target.closest('.bkx-booking-form') && (changes[k] = -~changes[k]) > 2) {
 					fire('booking_hesitation');

@@ -95,6 +95,23 @@ export function createApi(cfg) {
 		postMessage(id, body) {
 			return request('POST', `chat/conversations/${id}/messages`, { body });
 		},
+		/**
+		 * A conversion of the proactive prompt shown on this page (`BKXLiveChat.trigger`):
+		 * chat_started, booking_created. Nothing when no prompt was shown.
+		 */
+		triggerEvent(event, conversationId) {
+			const t = window.BKXLiveChat && window.BKXLiveChat.trigger;
+			if (!t) {
+				return;
+			}
+			let vk = '';
+			try {
+				vk = localStorage.bkx_vk || '';
+			} catch (e) {
+				// storage blocked: the event counts without a visitor key
+			}
+			request('POST', 'chat/triggers/events', { body: { rule_id: t.rule_id, variant: t.variant, event, visitor_key: vk, conversation_id: conversationId } }).catch(() => {});
+		},
 		/** A booking from a slot card (201 {booking_id, message} or 409 booking_unavailable + data.alternatives). */
 		book(body) {
 			return request('POST', 'chat/bookings', { body });

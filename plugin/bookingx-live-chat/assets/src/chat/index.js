@@ -196,6 +196,7 @@ function start(L) {
 	root.appendChild(panel);
 
 	// ---- behaviour ------------------------------------------------------------------
+	let startedId = null;
 	const session = createSession(cfg, api, (what, extra) => {
 		if (what === 'incoming') {
 			if (!open || document.hidden) {
@@ -206,6 +207,13 @@ function start(L) {
 				beep();
 			}
 			return;
+		}
+		if (what === 'conversation') {
+			const id = session.state.conversation && session.state.conversation.id;
+			if (id && !startedId) {
+				api.triggerEvent('chat_started', id);
+			}
+			startedId = id;
 		}
 		if (what === 'error') {
 			notice = errorText(extra && extra.code);
@@ -375,7 +383,13 @@ function start(L) {
 		const sys = m.sender_type === 'system' || m.message_type === 'system';
 		const bubble = h('div', { class: 'bkx-bubble' });
 		bubble.append(safeFragment(m.body));
-		const card = renderCard(m, { h, S, book: api.book, accept: session.accept, conversationId: () => session.state.conversation && session.state.conversation.id });
+		const card = renderCard(m, {
+			h,
+			S,
+			book: (body) => api.book(body).then((res) => (api.triggerEvent('booking_created', body.conversation_id), res)),
+			accept: session.accept,
+			conversationId: () => session.state.conversation && session.state.conversation.id,
+		});
 		if (card) {
 			bubble.classList.add('bkx-has-card');
 			bubble.replaceChildren(card);
