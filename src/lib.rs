@@ -11,6 +11,7 @@ mod chat_manager;
 mod chat_token;
 mod convert;
 mod errors;
+mod proactive_engagement;
 mod runtime;
 mod sanitizer;
 mod webhook_verifier;
@@ -44,6 +45,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<chat_manager::ChatManager>()
         .class::<attachments::Attachments>()
         .class::<booking_assistant::BookingAssistant>()
+        .class::<proactive_engagement::ProactiveEngagement>()
         .class::<sanitizer::Sanitizer>()
         .class::<chat_token::ChatToken>()
         .class::<webhook_verifier::WebhookVerifier>()

@@ -8,6 +8,7 @@
 pub mod attachments;
 pub mod booking;
 pub mod chat;
+pub mod engagement;
 pub mod error;
 pub mod input;
 pub mod model;

@@ -313,6 +313,25 @@ const MIGRATIONS: &[Migration] = &[
             INDEX conversation_idx (conversation_id)",
         )],
     },
+    Migration {
+        version: 6,
+        description: "proactive engagement: rule settings (variants, caps, loader pre-filter) and trigger events",
+        steps: &[
+            Step::AddColumn(Table::Triggers, "settings", "settings LONGTEXT NULL"),
+            Step::CreateTable(
+                Table::TriggerEvents,
+                "id BIGINT(20) UNSIGNED AUTO_INCREMENT PRIMARY KEY,
+                rule_id BIGINT(20) UNSIGNED NOT NULL,
+                variant VARCHAR(2) NOT NULL DEFAULT 'A',
+                event VARCHAR(20) NOT NULL,
+                visitor_hash CHAR(32) NOT NULL,
+                conversation_id BIGINT(20) UNSIGNED NULL,
+                created_at DATETIME NOT NULL,
+                INDEX rule_event_idx (rule_id, event, variant),
+                INDEX visitor_idx (visitor_hash, rule_id, created_at)",
+            ),
+        ],
+    },
 ];
 
 /// The schema version this build writes.

@@ -9,6 +9,7 @@ pub mod conversations;
 pub mod holds;
 pub mod messages;
 pub mod migrations;
+pub mod triggers;
 pub mod webhook_events;
 
 use std::time::Duration;
@@ -96,6 +97,7 @@ pub enum Table {
     Attachments,
     WebhookEvents,
     BookingHolds,
+    TriggerEvents,
 }
 
 impl Table {
@@ -111,6 +113,7 @@ impl Table {
             Table::Attachments => "bkx_chat_attachments",
             Table::WebhookEvents => "bkx_chat_webhook_events",
             Table::BookingHolds => "bkx_chat_booking_holds",
+            Table::TriggerEvents => "bkx_chat_trigger_events",
         }
     }
 }

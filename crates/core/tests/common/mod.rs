@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 /// Every chat table, children first (the drop order).
 pub const TABLES: &[&str] = &[
     "bkx_chat_booking_holds",
+    "bkx_chat_trigger_events",
     "bkx_chat_webhook_events",
     "bkx_chat_attachments",
     "bkx_chat_messages",
