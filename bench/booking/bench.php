@@ -119,7 +119,7 @@ $median = static function (array $xs): float {
 // seconds per resource, so it runs on BKX_BENCH_BOOKINGX_RESOURCES of the 20 (default 4,
 // all with 20) and is scaled to 20; the free start times of those resources are compared
 // with the chat's answer for each of them.
-$sample = max(1, min(RESOURCES, (int) (getenv('BKX_BENCH_BOOKINGX_RESOURCES') ?: 4)));
+$sample = max(1, min(RESOURCES, (int) (getenv('BKX_BENCH_BOOKINGX_RESOURCES') ?: 2)));
 wp_cache_flush();
 $t0 = hrtime(true);
 $bkx = [];

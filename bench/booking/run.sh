@@ -14,7 +14,7 @@
 #   BKX_EXT_SO              the extension to load (default: the release build)
 #   BKX_BENCH_BOOKING_PORT  site port (default 8095; the daemon gets the next one)
 #   BKX_BENCH_RUNS          repetitions of the chat's computation (default 50; the median counts)
-#   BKX_BENCH_BOOKINGX_RESOURCES  resources BookingX's own computation runs on (default 4; scaled to 20)
+#   BKX_BENCH_BOOKINGX_RESOURCES  resources BookingX's own computation runs on (default 2; scaled to 20; the real plugin needs ~35 s per resource)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
