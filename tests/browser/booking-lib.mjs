@@ -10,8 +10,11 @@ export async function bookingPage(page) {
   await page.locator(".bkx-booking-form .step-1.bkx-form-active").waitFor();
 }
 
-/** Step 1 (first resource, the service whose name matches) and step 2 on the first day with free times. */
-export async function chooseServiceAndDay(page, name) {
+/**
+ * Step 1 (first resource, the service whose name matches) and step 2 on the first day with
+ * free times in the form — and, when `ok(service, seat, day)` is given, for which it is true.
+ */
+export async function chooseServiceAndDay(page, name, ok = null) {
   const form = page.locator(".bkx-booking-form");
   const staff = form.locator("select.bkx-staff-lists");
   const seat = await staff.locator("option").evaluateAll((os) => os.map((o) => o.value).find((v) => /^\d+$/.test(v)));
@@ -25,8 +28,8 @@ export async function chooseServiceAndDay(page, name) {
     const day = new Date(Date.now() + i * 86400000).toISOString().slice(0, 10);
     await date.fill(day);
     await page.waitForFunction((d) => document.querySelector(".booking-slots")?.getAttribute("data-date") === d && document.querySelector(".booking-slots tr"), day);
-    if (await form.locator("table.booking-slots a.available").count()) {
-      return { service, day };
+    if ((await form.locator("table.booking-slots a.available").count()) && (!ok || (await ok(service, seat, day)))) {
+      return { service, seat: Number(seat), day };
     }
   }
   assert.fail("no day with free times in the next four weeks");

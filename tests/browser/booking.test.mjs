@@ -22,7 +22,11 @@ test("live form context, agent fill, slot card, booking in BookingX storage with
   const guest = await newContext(browser);
   const g = await guest.newPage();
   await bookingPage(g);
-  const { service, day } = await chooseServiceAndDay(g, "Massage");
+  // A day the chat offers too (slots another run's card still holds are not offered).
+  const { service, day } = await chooseServiceAndDay(g, "Massage", async (svc, seat, d) => {
+    const r = await adminRest(a, "GET", `/bookingx/v1/chat/availability?service_id=${svc}&resource_id=${seat}&date=${d}`);
+    return r.slots.length > 1;
+  });
 
   const w = await openWidget(g);
   const hello = unique("Can you help me book?");
