@@ -116,7 +116,7 @@ $median = static function (array $xs): float {
 };
 // BookingX's own computation of the same days: the day's slots for every resource, then its
 // slot check for every open start (what its booking form and booking call do). It costs
-// seconds per resource, so it runs on BKX_BENCH_BOOKINGX_RESOURCES of the 20 (default 4,
+// seconds per resource, so it runs on BKX_BENCH_BOOKINGX_RESOURCES of the 20 (default 2,
 // all with 20) and is scaled to 20; the free start times of those resources are compared
 // with the chat's answer for each of them.
 $sample = max(1, min(RESOURCES, (int) (getenv('BKX_BENCH_BOOKINGX_RESOURCES') ?: 2)));
