@@ -4,5 +4,5 @@ return array(
 	'chat.js' => array( 'version' => 'acd8e8ff0706', ),
 	'inbox.css' => array( 'version' => '79825f7ce016', ),
 	'inbox.js' => array( 'version' => '981172d3a249', 'dependencies' => array( 'wp-api-fetch', 'wp-components', 'wp-element', 'wp-i18n' ), ),
-	'loader.js' => array( 'version' => '3db5e0b9fd2f', ),
+	'loader.js' => array( 'version' => '4e042c8842ba', ),
 );

@@ -188,26 +188,28 @@
 	}
 	const q = (sel) => d.querySelector('.bkx-booking-form ' + sel);
 	const step = () => +((q('.bkx-form-active') || {}).className || '').replace(/.*step-(\d).*/s, '$1') || 0;
-	const service = () => +(q('.bkx-services-lists') || {}).value || null;
+	const service = () => +(q('.bkx-services-lists') || {}).value; // NaN (JSON null) without a form
 	const touch = w.matchMedia('(pointer:coarse)').matches;
 	const device = touch ? 'mobile' : 'desktop';
-	const secs = (t) => ((now() - t) / 1e3) | 0;
+	const secs = (t) => (now() - t) / 1e3;
 	function fire(event) {
 		// The rule's `pre`: {path (a substring of the path), device, step} must all hold.
 		const c = T.filter(({ id, type, pre: x = {} }) => !fired[id] && (type === event || type === 'custom') && location.pathname.includes(x.path || '') && (x.device || device) === device && (x.step || step()) === step());
 		if (busy || !c.length) {
 			return;
 		}
+		let old;
 		busy = 1;
 		c.forEach((r) => (fired[r.id] = 1));
 		try {
-			vk = localStorage.bkx_vk ||= crypto.randomUUID();
+			vk = localStorage.bkx_vk = (old = localStorage.bkx_vk) || crypto.randomUUID();
 		} catch (e) {}
 		post('evaluate', {
 			rule_ids: c.map((r) => r.id),
 			visitor: {
-				// utm (from url), language (Accept-Language) and returning (a known
-				// visitor_key) are left to the engine: every byte here is on every page.
+				// utm (from url) and language (Accept-Language) are left to the engine: every
+				// byte here is on every page. A visitor key stored before means returning.
+				returning: !!old,
 				url: location.href,
 				referrer: d.referrer,
 				device,
@@ -227,16 +229,17 @@
 	if (T.length) {
 		const on = (t, ev, f) => t.addEventListener(ev, f, true);
 		const started = () => step() > 1 || service();
-		const exit = () => fire(started() ? 'booking_abandonment' : 'exit_intent') || fire('exit_intent');
+		// Leaving a started booking is abandonment.
+		const exit = () => fire(started() ? 'booking_abandonment' : 'exit_intent');
 		// Every second: timed rules (time on page, page, return visitor, custom) once their
-		// delay passed; hesitation on the form (idle on a step — on step 4, the price — or a
+		// delay passed; hesitation on a started booking (idle on a step — on step 4, the price — or a
 		// slot the form refused: its error box fills); abandonment of a started booking.
 		setInterval(() => {
 			const err = (q('.bookingx-error-group') || {}).textContent;
 			T.forEach((r) => {
 				const t = r.type;
 				const due = secs(/^booking/.test(t) ? idleAt : t0) >= r.delay;
-				if (/hes/.test(t) ? step() && (due || err) : /aba/.test(t) ? due && started() : !/exit/.test(t) && due) {
+				if (/hes/.test(t) ? started() && (due || err) : /aba/.test(t) ? due && started() : !/exit/.test(t) && due) {
 					fire(t);
 				}
 			});
