@@ -11,7 +11,7 @@ mod chat_manager;
 mod chat_token;
 mod convert;
 mod errors;
-mod proactive_engagement;
+mod platforms;
 mod runtime;
 mod sanitizer;
 mod webhook_verifier;
@@ -45,8 +45,14 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<chat_manager::ChatManager>()
         .class::<attachments::Attachments>()
         .class::<booking_assistant::BookingAssistant>()
-        .class::<proactive_engagement::ProactiveEngagement>()
         .class::<sanitizer::Sanitizer>()
         .class::<chat_token::ChatToken>()
         .class::<webhook_verifier::WebhookVerifier>()
+        .interface::<platforms::PhpInterfaceChatPlatform>()
+        .class::<platforms::CustomPlatform>()
+        .class::<platforms::IntercomPlatform>()
+        .class::<platforms::ZendeskPlatform>()
+        .class::<platforms::LiveChatPlatform>()
+        .class::<platforms::DriftPlatform>()
+        .class::<platforms::TawkPlatform>()
 }

@@ -106,6 +106,19 @@ namespace BookingX\Addons\LiveChat {
         public function __construct(array $config) {}
     }
 
+    interface ChatPlatformInterface
+    {
+        public function initialize(array $config): void;
+
+        public function sendMessage(string $conversationId, array $message): array;
+
+        public function receiveMessage(array $headers, string $rawBody): array;
+
+        public function createConversation(array $conversation): array;
+
+        public function getConversationHistory(string $conversationId, ?array $page = null): array;
+    }
+
     class ChatToken
     {
         public static function issue(array $claims, string $secret, int $ttl = 900): array {}
@@ -117,12 +130,84 @@ namespace BookingX\Addons\LiveChat {
         public function __construct() {}
     }
 
+    class CustomPlatform implements \BookingX\Addons\LiveChat\ChatPlatformInterface
+    {
+        public function initialize(array $config): void {}
+
+        public function sendMessage(string $conversationId, array $message): array {}
+
+        public function receiveMessage(array $_headers, string $_rawBody): array {}
+
+        public function createConversation(array $conversation): array {}
+
+        public function getConversationHistory(string $conversationId, ?array $page = null): array {}
+
+        public function embedWidget(?array $_visitor = null): array {}
+
+        public function health(): array {}
+
+        public function describe(): array {}
+
+        public function __construct(?array $config = null) {}
+    }
+
+    class DriftPlatform implements \BookingX\Addons\LiveChat\ChatPlatformInterface
+    {
+        public function initialize(array $config): void {}
+
+        public function sendMessage(string $conversationId, array $message): array {}
+
+        public function receiveMessage(array $headers, string $rawBody): array {}
+
+        public function createConversation(array $conversation): array {}
+
+        public function getConversationHistory(string $conversationId, ?array $page = null): array {}
+
+        public function describe(): array {}
+
+        public function __construct(?array $config = null) {}
+    }
+
     class ForbiddenException extends \BookingX\Addons\LiveChat\ChatException
     {
     }
 
+    class IntercomPlatform implements \BookingX\Addons\LiveChat\ChatPlatformInterface
+    {
+        public function initialize(array $config): void {}
+
+        public function sendMessage(string $conversationId, array $message): array {}
+
+        public function receiveMessage(array $headers, string $rawBody): array {}
+
+        public function createConversation(array $conversation): array {}
+
+        public function getConversationHistory(string $conversationId, ?array $page = null): array {}
+
+        public function describe(): array {}
+
+        public function __construct(?array $config = null) {}
+    }
+
     class InvalidArgumentException extends \BookingX\Addons\LiveChat\ChatException
     {
+    }
+
+    class LiveChatPlatform implements \BookingX\Addons\LiveChat\ChatPlatformInterface
+    {
+        public function initialize(array $config): void {}
+
+        public function sendMessage(string $conversationId, array $message): array {}
+
+        public function receiveMessage(array $headers, string $rawBody): array {}
+
+        public function createConversation(array $conversation): array {}
+
+        public function getConversationHistory(string $conversationId, ?array $page = null): array {}
+
+        public function describe(): array {}
+
+        public function __construct(?array $config = null) {}
     }
 
     class NotFoundException extends \BookingX\Addons\LiveChat\ChatException
@@ -156,6 +241,23 @@ namespace BookingX\Addons\LiveChat {
     {
     }
 
+    class TawkPlatform implements \BookingX\Addons\LiveChat\ChatPlatformInterface
+    {
+        public function initialize(array $config): void {}
+
+        public function sendMessage(string $conversationId, array $message): array {}
+
+        public function receiveMessage(array $headers, string $rawBody): array {}
+
+        public function createConversation(array $conversation): array {}
+
+        public function getConversationHistory(string $conversationId, ?array $page = null): array {}
+
+        public function describe(): array {}
+
+        public function __construct(?array $config = null) {}
+    }
+
     class WebhookVerifier
     {
         public static function verify(string $platform, array $headers, string $rawBody, string $secret): bool {}
@@ -165,5 +267,22 @@ namespace BookingX\Addons\LiveChat {
         public static function platforms(): array {}
 
         public function __construct() {}
+    }
+
+    class ZendeskPlatform implements \BookingX\Addons\LiveChat\ChatPlatformInterface
+    {
+        public function initialize(array $config): void {}
+
+        public function sendMessage(string $conversationId, array $message): array {}
+
+        public function receiveMessage(array $headers, string $rawBody): array {}
+
+        public function createConversation(array $conversation): array {}
+
+        public function getConversationHistory(string $conversationId, ?array $page = null): array {}
+
+        public function describe(): array {}
+
+        public function __construct(?array $config = null) {}
     }
 }
