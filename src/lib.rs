@@ -12,6 +12,7 @@ mod chat_token;
 mod convert;
 mod errors;
 mod platforms;
+mod proactive_engagement;
 mod runtime;
 mod sanitizer;
 mod webhook_verifier;
@@ -45,6 +46,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<chat_manager::ChatManager>()
         .class::<attachments::Attachments>()
         .class::<booking_assistant::BookingAssistant>()
+        .class::<proactive_engagement::ProactiveEngagement>()
         .class::<sanitizer::Sanitizer>()
         .class::<chat_token::ChatToken>()
         .class::<webhook_verifier::WebhookVerifier>()

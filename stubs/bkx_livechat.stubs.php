@@ -218,6 +218,27 @@ namespace BookingX\Addons\LiveChat {
     {
     }
 
+    class ProactiveEngagement
+    {
+        public function saveRule(array $rule): array {}
+
+        public function getRule(int $id): array {}
+
+        public function listRules(?bool $activeOnly = null): array {}
+
+        public function deleteRule(int $id): bool {}
+
+        public function compactRules(): array {}
+
+        public function evaluate(array $visitor, ?array $ruleIds = null, ?array $context = null): array {}
+
+        public function recordEvent(array $event): void {}
+
+        public function stats(int $ruleId): array {}
+
+        public function __construct(array $config) {}
+    }
+
     class RateLimitedException extends \BookingX\Addons\LiveChat\ChatException
     {
     }
