@@ -238,6 +238,10 @@ final class Settings {
 				$settings['working_hours'] = $defaults['working_hours'];
 			}
 		}
+		// Credentials are sealed at rest (Secret_Box); callers see them in clear.
+		foreach ( self::secret_keys() as $secret ) {
+			$settings[ $secret ] = Secret_Box::open( (string) $settings[ $secret ] );
+		}
 		if ( null === $key ) {
 			return $settings;
 		}
@@ -272,7 +276,7 @@ final class Settings {
 	public static function sanitize( $input ): array {
 		$current = self::get();
 		if ( ! is_array( $input ) ) {
-			return $current;
+			return self::seal_secrets( $current );
 		}
 		$defaults = self::defaults();
 		$choices  = self::choices();
@@ -322,6 +326,8 @@ final class Settings {
 				}
 				$value = (string) $value;
 				if ( in_array( $name, $secrets, true ) ) {
+					// WordPress may sanitize its own output again: a sealed value is the secret.
+					$value = Secret_Box::open( $value );
 					// An empty password field means "unchanged"; a single space clears it.
 					if ( '' === $value ) {
 						continue;
@@ -345,7 +351,20 @@ final class Settings {
 				$output[ $name ] = $clean;
 			}
 		}
-		return $output;
+		return self::seal_secrets( $output );
+	}
+
+	/**
+	 * Settings as stored: every credential sealed (Secret_Box).
+	 *
+	 * @param array<string, mixed> $settings Settings with credentials in clear.
+	 * @return array<string, mixed>
+	 */
+	private static function seal_secrets( array $settings ): array {
+		foreach ( self::secret_keys() as $secret ) {
+			$settings[ $secret ] = Secret_Box::seal( (string) ( $settings[ $secret ] ?? '' ) );
+		}
+		return $settings;
 	}
 
 	/**

@@ -1,0 +1,101 @@
+<?php
+/**
+ * Platform credentials at rest: saved through the settings screen, stored sealed in the
+ * options table (never in clear, never echoed back), and still used by the real webhook
+ * endpoint, which must open them to verify a vendor's signature.
+ */
+
+declare(strict_types=1);
+
+namespace BkxE2E;
+
+final class PlatformSettingsTest extends E2ETestCase
+{
+    private const PAGE = '/wp-admin/admin.php?page=bkx-livechat';
+
+    /** Saves settings through options.php with the screen's own hidden fields (nonce, referer). */
+    private function save(array $values): void
+    {
+        $admin = $this->admin();
+        $page = $admin->get(self::PAGE);
+        $this->assertSame(200, $page->status, 'the settings screen');
+        $document = new \DOMDocument();
+        libxml_use_internal_errors(true);
+        $document->loadHTML($page->body);
+        libxml_clear_errors();
+        $fields = [];
+        foreach ((new \DOMXPath($document))->query('//form[contains(@action, "options.php")]//input[@type="hidden"]') as $h) {
+            /** @var \DOMElement $h */
+            if (!str_contains($h->getAttribute('name'), '_form_booleans')) {
+                $fields[$h->getAttribute('name')] = $h->getAttribute('value');
+            }
+        }
+        $this->assertArrayHasKey('_wpnonce', $fields, 'the settings form carries a nonce');
+        foreach ($values as $key => $value) {
+            $fields["bkx_livechat_settings[$key]"] = $value;
+        }
+        $response = $admin->request('POST', Env::baseUrl() . '/wp-admin/options.php', http_build_query($fields), [
+            'Content-Type' => 'application/x-www-form-urlencoded',
+        ]);
+        $this->assertSame(302, $response->status, 'options.php saves: ' . substr($response->body, 0, 300));
+    }
+
+    /** The settings option exactly as MySQL holds it. */
+    private static function rawOption(): string
+    {
+        $get = static fn (string $n, string $d): string => (string) (getenv($n) ?: $d);
+        $pdo = new \PDO(
+            sprintf('mysql:host=%s;port=%s;dbname=%s', $get('BKX_TEST_DB_HOST', '127.0.0.1'), $get('BKX_TEST_DB_PORT', '3306'), $get('BKX_TEST_DB_NAME', '')),
+            $get('BKX_TEST_DB_USER', 'root'),
+            $get('BKX_TEST_DB_PASS', '')
+        );
+        $stmt = $pdo->prepare('SELECT option_value FROM `' . $get('BKX_TEST_DB_PREFIX', 'wp_') . 'options` WHERE option_name = ?');
+        $stmt->execute(['bkx_livechat_settings']);
+        $value = $stmt->fetchColumn();
+        self::assertIsString($value, 'the settings option is in the options table');
+        return $value;
+    }
+
+    public function testCredentialsAreSealedAtRestAndStillVerifyWebhooks(): void
+    {
+        $secret = 'ic-' . bin2hex(random_bytes(16));
+        $token = 'tok-' . bin2hex(random_bytes(16));
+        $this->save(['intercom_client_secret' => $secret, 'intercom_api_key' => $token]);
+        try {
+            $raw = self::rawOption();
+            $this->assertStringNotContainsString($secret, $raw, 'the webhook secret is not stored in clear');
+            $this->assertStringNotContainsString($token, $raw, 'the API token is not stored in clear');
+            $settings = unserialize($raw, ['allowed_classes' => false]);
+            $this->assertIsArray($settings);
+            $this->assertStringStartsWith('bkxsb1:', $settings['intercom_client_secret']);
+            $this->assertStringStartsWith('bkxsb1:', $settings['intercom_api_key']);
+
+            $page = $this->admin()->get(self::PAGE)->body;
+            $this->assertStringNotContainsString($secret, $page);
+            $this->assertStringNotContainsString($token, $page);
+            $this->assertMatchesRegularExpression('/id="bkx_livechat_intercom_client_secret"[^>]*placeholder="Saved/', $page);
+
+            // The endpoint opens the sealed secret: Intercom's signature made with it verifies.
+            $body = (string) file_get_contents(dirname(__DIR__, 2) . '/crates/core/tests/fixtures/webhooks/intercom/ping.json');
+            $body = str_replace('notif_6b1d6f9a-0c2e-4b8e-9d1a-000000000007', 'notif_' . bin2hex(random_bytes(8)), $body);
+            $vendor = $this->guest('vendor-intercom');
+            $route = self::NS . '/chat/intercom/webhook';
+            $ok = $vendor->rest('POST', $route, [], $body, ['X-Hub-Signature' => 'sha1=' . hash_hmac('sha1', $body, $secret)], true);
+            $this->assertLessThan(300, $ok->status, 'a delivery signed with the saved secret is accepted: ' . $ok->describe());
+            // Signed with the sealed text itself (what a database dump shows): refused.
+            $dump = $vendor->rest('POST', $route, [], $body, ['X-Hub-Signature' => 'sha1=' . hash_hmac('sha1', $body, $settings['intercom_client_secret'])], true);
+            $this->assertSame(401, $dump->status, $dump->describe());
+
+            // Saving again with the password fields empty keeps them (still sealed, same secret).
+            $this->save([]);
+            $again = unserialize(self::rawOption(), ['allowed_classes' => false]);
+            $this->assertStringStartsWith('bkxsb1:', $again['intercom_client_secret']);
+            $ok = $vendor->rest('POST', $route, [], $body, ['X-Hub-Signature' => 'sha1=' . hash_hmac('sha1', $body, $secret)], true);
+            $this->assertLessThan(300, $ok->status, $ok->describe());
+        } finally {
+            $this->save(['intercom_client_secret' => ' ', 'intercom_api_key' => ' ']);
+        }
+        $cleared = unserialize(self::rawOption(), ['allowed_classes' => false]);
+        $this->assertSame('', $cleared['intercom_client_secret'], 'a single space clears the secret');
+    }
+}
