@@ -98,4 +98,18 @@ final class PlatformSettingsTest extends E2ETestCase
         $cleared = unserialize(self::rawOption(), ['allowed_classes' => false]);
         $this->assertSame('', $cleared['intercom_client_secret'], 'a single space clears the secret');
     }
+
+    public function testEachVendorHasAnAdvancedApiBaseUrl(): void
+    {
+        try {
+            $this->save(['tawk_base_url' => 'http://127.0.0.1:9/', 'drift_base_url' => 'javascript:alert(1)']);
+            $settings = unserialize(self::rawOption(), ['allowed_classes' => false]);
+            $this->assertSame('http://127.0.0.1:9', $settings['tawk_base_url'], 'an http(s) URL is kept (no trailing slash)');
+            $this->assertSame('', $settings['drift_base_url'], 'anything but http(s) is refused');
+            $this->assertMatchesRegularExpression('#id="bkx_livechat_tawk_base_url"[^>]*value="http://127\.0\.0\.1:9"#', $this->admin()->get(self::PAGE)->body);
+        } finally {
+            $this->save(['tawk_base_url' => '']);
+        }
+        $this->assertSame('', unserialize(self::rawOption(), ['allowed_classes' => false])['tawk_base_url']);
+    }
 }

@@ -84,6 +84,13 @@ final class Settings {
 			// tawk.to Configuration (added: webhooks; the spec has no tawk.to keys).
 			'tawk_webhook_secret'            => '',
 
+			// Advanced: each vendor's API base URL (empty: the vendor's own; tests use a fake).
+			'intercom_base_url'              => '',
+			'zendesk_base_url'               => '',
+			'livechat_base_url'              => '',
+			'drift_base_url'                 => '',
+			'tawk_base_url'                  => '',
+
 			// Custom Chat Configuration.
 			'custom_chat_server'             => 'wss://chat.example.com',
 			'custom_chat_port'               => 443,
@@ -389,6 +396,17 @@ final class Settings {
 				}
 				$url = esc_url_raw( $value, array( 'wss', 'ws', 'https', 'http' ) );
 				return '' === $url ? null : $url;
+			case 'intercom_base_url':
+			case 'zendesk_base_url':
+			case 'livechat_base_url':
+			case 'drift_base_url':
+			case 'tawk_base_url':
+				$value = trim( $value );
+				if ( '' === $value ) {
+					return '';
+				}
+				$url = esc_url_raw( $value, array( 'https', 'http' ) );
+				return '' === $url ? null : untrailingslashit( $url );
 			case 'timezone':
 				return in_array( $value, timezone_identifiers_list(), true ) ? $value : null;
 			case 'widget_greeting':

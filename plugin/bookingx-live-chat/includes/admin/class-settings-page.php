@@ -113,6 +113,11 @@ final class Settings_Page {
 					'livechat_webhook_secret'        => array( __( 'LiveChat webhook secret key', 'bookingx-live-chat' ), 'secret', $this->webhook_hint( 'livechat' ) ),
 					'drift_verification_token'       => array( __( 'Drift verification token', 'bookingx-live-chat' ), 'secret', $this->webhook_hint( 'drift' ) ),
 					'tawk_webhook_secret'            => array( __( 'tawk.to webhook secret key', 'bookingx-live-chat' ), 'secret', $this->webhook_hint( 'tawk' ) ),
+					'intercom_base_url'              => array( __( 'Intercom API base URL (advanced)', 'bookingx-live-chat' ), 'url' ),
+					'zendesk_base_url'               => array( __( 'Zendesk API base URL (advanced)', 'bookingx-live-chat' ), 'url' ),
+					'livechat_base_url'              => array( __( 'LiveChat API base URL (advanced)', 'bookingx-live-chat' ), 'url' ),
+					'drift_base_url'                 => array( __( 'Drift API base URL (advanced)', 'bookingx-live-chat' ), 'url' ),
+					'tawk_base_url'                  => array( __( 'tawk.to API base URL (advanced)', 'bookingx-live-chat' ), 'url' ),
 				),
 			),
 			'widget'    => array(
