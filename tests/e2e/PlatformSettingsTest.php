@@ -112,4 +112,19 @@ final class PlatformSettingsTest extends E2ETestCase
         }
         $this->assertSame('', unserialize(self::rawOption(), ['allowed_classes' => false])['tawk_base_url']);
     }
+
+    public function testTheStatusBoxShowsThePlatformWithMaskedCredentials(): void
+    {
+        $secret = 'tawk-' . bin2hex(random_bytes(16));
+        try {
+            $this->save(['platform' => 'tawk', 'tawk_webhook_secret' => $secret]);
+            $page = $this->admin()->get(self::PAGE)->body;
+            $this->assertStringNotContainsString($secret, $page, 'the secret is never shown in full');
+            $this->assertStringContainsString('tawk_webhook_secret ••••' . substr($secret, -4), $page, 'which credential is saved, masked');
+            $this->assertStringContainsString('/bookingx/v1/chat/tawk/webhook', $page, 'the webhook URL to paste into tawk.to');
+        } finally {
+            $this->save(['platform' => 'custom', 'tawk_webhook_secret' => ' ']);
+        }
+        $this->assertStringContainsString('native chat (custom)', $this->admin()->get(self::PAGE)->body);
+    }
 }

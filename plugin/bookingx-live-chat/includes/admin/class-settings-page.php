@@ -415,6 +415,7 @@ final class Settings_Page {
 				: __( 'generated, stored in the bkx_livechat_secret option', 'bookingx-live-chat' ),
 		);
 		$rows[] = array( __( 'Chat server URL', 'bookingx-live-chat' ), Token_Controller::chatd_url() );
+		$rows[] = array( __( 'Chat platform', 'bookingx-live-chat' ), $this->platform_status() );
 		$rows[] = array( __( 'Virus scanning (ClamAV)', 'bookingx-live-chat' ), $this->scanner_status() );
 
 		echo '<div class="card" style="max-width:none"><h2 class="title">' . esc_html__( 'Status', 'bookingx-live-chat' ) . '</h2><table class="widefat striped" style="max-width:720px"><tbody>';
@@ -422,6 +423,31 @@ final class Settings_Page {
 			printf( '<tr><th scope="row">%1$s</th><td>%2$s</td></tr>', esc_html( $label ), esc_html( $value ) );
 		}
 		echo '</tbody></table></div>';
+	}
+
+	/**
+	 * The platform line of the status box: which platform, its webhook URL, which credentials
+	 * are saved (masked, never in full) and where their encryption key comes from.
+	 */
+	private function platform_status(): string {
+		$platform = (string) Settings::get( 'platform' );
+		if ( 'custom' === $platform ) {
+			return __( 'native chat (custom)', 'bookingx-live-chat' );
+		}
+		$saved = array();
+		foreach ( Settings::secret_keys() as $key ) {
+			if ( 0 === strpos( $key, $platform . '_' ) && '' !== (string) Settings::get( $key ) ) {
+				$saved[] = $key . ' ' . \BookingX\Addons\LiveChat\WP\Secret_Box::mask( (string) Settings::get( $key ) );
+			}
+		}
+		return sprintf(
+			/* translators: 1: platform, 2: webhook URL, 3: saved credentials (masked), 4: key source */
+			__( '%1$s — webhook URL %2$s; saved credentials: %3$s; encrypted at rest with %4$s', 'bookingx-live-chat' ),
+			$platform,
+			\BookingX\Addons\LiveChat\WP\REST\Webhooks_Controller::url( $platform ),
+			$saved ? implode( ', ', $saved ) : __( 'none', 'bookingx-live-chat' ),
+			defined( 'BKX_LIVECHAT_KEY' ) ? __( 'the BKX_LIVECHAT_KEY constant', 'bookingx-live-chat' ) : __( "the site's salts", 'bookingx-live-chat' )
+		);
 	}
 
 	/**
