@@ -21,7 +21,8 @@ impl fmt::Display for Refused {
     }
 }
 
-fn now() -> i64 {
+/// Unix seconds (the clock tokens are checked against).
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)

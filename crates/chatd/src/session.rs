@@ -18,6 +18,7 @@ use socketioxide::adapter::Adapter;
 use socketioxide::socket::Sid;
 use socketioxide::SocketIo;
 
+use crate::auth::now;
 use crate::server::NAMESPACE;
 use crate::state::App;
 
@@ -58,12 +59,6 @@ impl Expiries {
         }
         out
     }
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Runs for the daemon's life: emits `session:expired` to, then disconnects, every socket
