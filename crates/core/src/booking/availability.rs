@@ -12,8 +12,10 @@
 //! (for day services) any of its bookings that day. Past starts are dropped, and so are
 //! wall-clock times a DST change skips; each start carries the site's offset of its date.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, Utc};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::catalog::{parse_date, parse_hhmm, Catalog, Resource, Service};
 use crate::error::{Error, Result};
@@ -180,56 +182,81 @@ fn day_booking_days(b: &super::catalog::Booking) -> Vec<NaiveDate> {
     days
 }
 
-/// Why the day is closed for this service and resource (None: open).
-fn closed(
-    c: &Catalog,
-    s: &Service,
-    extras: &[&super::catalog::Extra],
-    r: &Resource,
-    d: NaiveDate,
-) -> bool {
-    let ds = d.format("%Y-%m-%d").to_string();
-    if c.holidays.iter().any(|h| h.trim() == ds) {
-        return true;
-    }
-    if c.vacation.as_ref().is_some_and(|v| v.contains(d)) {
-        return true;
-    }
-    if s.unavailable.as_ref().is_some_and(|u| u.contains(d)) {
-        return true;
-    }
-    if extras
-        .iter()
-        .any(|e| e.unavailable.as_ref().is_some_and(|u| u.contains(d)))
-    {
-        return true;
-    }
-    if !works_in_month(r, d) {
-        return true;
-    }
-    let day_service = s.time_option == "D";
-    c.bookings
-        .iter()
-        .filter(|b| b.resource_id == r.id && b.holds())
-        .any(|b| {
-            if b.time_option == "D" {
-                day_booking_days(b).contains(&d)
-            } else {
-                day_service && b.date.trim() == ds
-            }
-        })
+/// The catalog's bookings and closures, indexed once per query (a query over 30 days and
+/// 20 resources looks them up thousands of times).
+struct Index {
+    /// Booked slots per (resource, day) as a bit set (bit n = slot n; slots run 1..=100).
+    booked: HashMap<(u64, NaiveDate), u128>,
+    /// Days a resource has a day booking.
+    day_booked: HashSet<(u64, NaiveDate)>,
+    /// Days a resource has any timed booking (closed for day services).
+    timed_booked: HashSet<(u64, NaiveDate)>,
+    holidays: HashSet<NaiveDate>,
+    vacation: Option<(NaiveDate, NaiveDate)>,
+    /// The service's and the chosen extras' unavailable periods.
+    unavailable: Vec<(NaiveDate, NaiveDate)>,
 }
 
-/// Slots of `r` booked on `d` (holding statuses).
-fn booked(c: &Catalog, r: &Resource, d: NaiveDate) -> Vec<i64> {
-    let ds = d.format("%Y-%m-%d").to_string();
-    c.bookings
-        .iter()
-        .filter(|b| {
-            b.resource_id == r.id && b.holds() && b.time_option != "D" && b.date.trim() == ds
-        })
-        .flat_map(|b| b.slots.iter().copied())
-        .collect()
+fn range_of(r: &Option<super::catalog::DateRange>) -> Option<(NaiveDate, NaiveDate)> {
+    let r = r.as_ref()?;
+    Some((
+        parse_date("from", &r.from).ok()?,
+        parse_date("to", &r.to).ok()?,
+    ))
+}
+
+impl Index {
+    fn new(c: &Catalog, s: &Service, extras: &[&super::catalog::Extra]) -> Index {
+        let mut ix = Index {
+            booked: HashMap::new(),
+            day_booked: HashSet::new(),
+            timed_booked: HashSet::new(),
+            holidays: c
+                .holidays
+                .iter()
+                .filter_map(|h| parse_date("holidays", h).ok())
+                .collect(),
+            vacation: range_of(&c.vacation),
+            unavailable: std::iter::once(range_of(&s.unavailable))
+                .chain(extras.iter().map(|e| range_of(&e.unavailable)))
+                .flatten()
+                .collect(),
+        };
+        for b in c.bookings.iter().filter(|b| b.holds()) {
+            if b.time_option == "D" {
+                for d in day_booking_days(b) {
+                    ix.day_booked.insert((b.resource_id, d));
+                }
+                continue;
+            }
+            let Ok(d) = parse_date("date", &b.date) else {
+                continue;
+            };
+            ix.timed_booked.insert((b.resource_id, d));
+            let mask = ix.booked.entry((b.resource_id, d)).or_insert(0);
+            for slot in &b.slots {
+                if (1..128).contains(slot) {
+                    *mask |= 1u128 << slot;
+                }
+            }
+        }
+        ix
+    }
+
+    /// Whether the day is closed for this service and resource.
+    fn closed(&self, s: &Service, r: &Resource, d: NaiveDate) -> bool {
+        self.holidays.contains(&d)
+            || self.vacation.is_some_and(|(a, b)| a <= d && d <= b)
+            || self.unavailable.iter().any(|(a, b)| *a <= d && d <= *b)
+            || !works_in_month(r, d)
+            || self.day_booked.contains(&(r.id, d))
+            || (s.time_option == "D" && self.timed_booked.contains(&(r.id, d)))
+    }
+
+    /// Booked slots of `r` on `d`.
+    fn booked(&self, r: &Resource, d: NaiveDate) -> u128 {
+        self.booked.get(&(r.id, d)).copied().unwrap_or(0)
+    }
 }
 
 fn slot_time(slot: i64) -> Option<NaiveTime> {
@@ -288,16 +315,28 @@ pub fn find(c: &Catalog, q: &Query, blocks: &[Block]) -> Result<Vec<Slot>> {
     let zone = c.zone()?;
     let now = c.now()?;
     let minutes = duration_minutes(s, &extras, q.extension);
+    let ix = Index::new(c, s, &extras);
     let mut out = Vec::new();
     for r in resources(c, s, q.resource_id)? {
         let mut d = q.date_from;
         while d <= q.date_to {
-            if !closed(c, s, &extras, r, d) {
+            if !ix.closed(s, r, d) {
                 if let Some((first, last)) = open_range(c, r, d)? {
                     if s.time_option == "D" {
-                        day_slot(c, s, q, r, d, first, last, &zone, now, &mut out)?;
+                        day_slot(s, q, r, d, first, last, &zone, now, &mut out)?;
                     } else {
-                        timed_slots(c, r, d, first, last, minutes, &zone, now, blocks, &mut out);
+                        let taken = ix.booked(r, d);
+                        timed_slots(
+                            r,
+                            d,
+                            (first, last),
+                            minutes,
+                            taken,
+                            &zone,
+                            now,
+                            blocks,
+                            &mut out,
+                        );
                     }
                 }
             }
@@ -309,17 +348,20 @@ pub fn find(c: &Catalog, q: &Query, blocks: &[Block]) -> Result<Vec<Slot>> {
             .cmp(&b.start)
             .then(a.resource_id.cmp(&b.resource_id))
     });
+    // "Any resource": one offer per start time, the first free resource (by id).
+    if q.resource_id.is_none() {
+        out.dedup_by(|later, first| later.start == first.start && later.all_day == first.all_day);
+    }
     Ok(out)
 }
 
 #[allow(clippy::too_many_arguments)]
 fn timed_slots(
-    c: &Catalog,
     r: &Resource,
     d: NaiveDate,
-    first: i64,
-    last: i64,
+    (first, last): (i64, i64),
     minutes: i64,
+    taken: u128,
     zone: &super::catalog::Zone,
     now: DateTime<Utc>,
     blocks: &[Block],
@@ -330,10 +372,17 @@ fn timed_slots(
         return;
     }
     let n = minutes / SLOT;
-    let taken = booked(c, r, d);
     for start in first..=last {
         let end_slot = start + n - 1;
-        if end_slot > last || (start..=end_slot).any(|x| taken.contains(&x)) {
+        if end_slot > last || end_slot >= 128 {
+            continue;
+        }
+        let span = if n >= 128 {
+            u128::MAX
+        } else {
+            ((1u128 << n) - 1) << start
+        };
+        if taken & span != 0 {
             continue;
         }
         let Some(t) = slot_time(start) else { continue };
@@ -362,7 +411,6 @@ fn timed_slots(
 
 #[allow(clippy::too_many_arguments)]
 fn day_slot(
-    c: &Catalog,
     s: &Service,
     q: &Query,
     r: &Resource,
@@ -373,7 +421,6 @@ fn day_slot(
     now: DateTime<Utc>,
     out: &mut Vec<Slot>,
 ) -> Result<()> {
-    let _ = c;
     let Some(open) = slot_time(first) else {
         return Ok(());
     };
@@ -424,28 +471,34 @@ pub fn is_free(
 
 /// A slot's JSON (`start`, `end`, `resource_id`, `resource_name`, `date`, `time`, `label`).
 pub fn slot_json(c: &Catalog, s: &Slot, locale: &str) -> Value {
+    use super::format::rfc3339;
     let name = c
         .resources
         .iter()
         .find(|r| r.id == s.resource_id)
-        .map(|r| r.name.clone())
+        .map(|r| r.name.as_str())
         .unwrap_or_default();
-    json!({
-        "start": s.start.to_rfc3339(),
-        "end": s.end.to_rfc3339(),
-        "resource_id": s.resource_id,
-        "resource_name": name,
-        "date": s.start.format("%Y-%m-%d").to_string(),
-        "time": s.start.format("%H:%M").to_string(),
-        "all_day": s.all_day,
-        "label": super::format::slot_label(&s.start, s.all_day, locale),
-    })
+    let start = rfc3339(&s.start);
+    let mut m = serde_json::Map::with_capacity(8);
+    m.insert("date".into(), start[..10].into());
+    m.insert("time".into(), start[11..16].into());
+    m.insert("start".into(), start.into());
+    m.insert("end".into(), rfc3339(&s.end).into());
+    m.insert("resource_id".into(), s.resource_id.into());
+    m.insert("resource_name".into(), name.into());
+    m.insert("all_day".into(), s.all_day.into());
+    m.insert(
+        "label".into(),
+        super::format::slot_label(&s.start, s.all_day, locale).into(),
+    );
+    Value::Object(m)
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::catalog::Catalog;
     use super::*;
+    use serde_json::json;
 
     /// Berlin, business Mon–Fri 09:00–17:00; Anna works business hours, Ben Sundays
     /// 01:00–05:00 and Mondays 12:00–18:00; a 60-minute massage, a 30-minute extra and a

@@ -71,15 +71,51 @@ pub fn money(amount: f64, currency: &str, symbol: &str, locale: &str) -> String 
     }
 }
 
+const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
 /// `Mon 22 Mar, 10:00` (24-hour) or `Mon, Mar 22, 10:00 AM` (en_US); day services: the date.
+/// Written by hand: an availability answer formats thousands of these.
 pub fn slot_label(start: &DateTime<FixedOffset>, all_day: bool, locale: &str) -> String {
+    use chrono::{Datelike, Timelike};
     let us = locale.eq_ignore_ascii_case("en_US") || locale.eq_ignore_ascii_case("en-US");
+    let wd = DAYS[start.weekday().num_days_from_monday() as usize];
+    let mon = MONTHS[start.month0() as usize];
+    let (day, h, m) = (start.day(), start.hour(), start.minute());
     match (all_day, us) {
-        (true, true) => start.format("%a, %b %-d").to_string(),
-        (true, false) => start.format("%a %-d %b").to_string(),
-        (false, true) => start.format("%a, %b %-d, %-I:%M %p").to_string(),
-        (false, false) => start.format("%a %-d %b, %H:%M").to_string(),
+        (true, true) => format!("{wd}, {mon} {day}"),
+        (true, false) => format!("{wd} {day} {mon}"),
+        (false, true) => {
+            let (h12, ap) = match h {
+                0 => (12, "AM"),
+                1..=11 => (h, "AM"),
+                12 => (12, "PM"),
+                _ => (h - 12, "PM"),
+            };
+            format!("{wd}, {mon} {day}, {h12}:{m:02} {ap}")
+        }
+        (false, false) => format!("{wd} {day} {mon}, {h:02}:{m:02}"),
     }
+}
+
+/// RFC 3339 with the offset (`2027-03-22T10:00:00+01:00`), by hand for the same reason.
+pub fn rfc3339(t: &DateTime<FixedOffset>) -> String {
+    use chrono::{Datelike, Timelike};
+    let off = t.offset().local_minus_utc();
+    let (sign, off) = if off < 0 { ('-', -off) } else { ('+', off) };
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        off / 3600,
+        (off % 3600) / 60
+    )
 }
 
 #[cfg(test)]
@@ -99,5 +135,12 @@ mod tests {
         assert_eq!(slot_label(&t, false, "de_DE"), "Mon 22 Mar, 14:30");
         assert_eq!(slot_label(&t, false, "en_US"), "Mon, Mar 22, 2:30 PM");
         assert_eq!(slot_label(&t, true, "fr_FR"), "Mon 22 Mar");
+        assert_eq!(rfc3339(&t), t.to_rfc3339());
+        let midnight = DateTime::parse_from_rfc3339("2027-03-22T00:05:00-05:30").unwrap();
+        assert_eq!(rfc3339(&midnight), "2027-03-22T00:05:00-05:30");
+        assert_eq!(
+            slot_label(&midnight, false, "en_US"),
+            "Mon, Mar 22, 12:05 AM"
+        );
     }
 }
