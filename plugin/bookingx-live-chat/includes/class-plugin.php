@@ -23,6 +23,7 @@ use BookingX\Addons\LiveChat\WP\REST\Conversations_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Messages_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Route_Hooks;
 use BookingX\Addons\LiveChat\WP\REST\Token_Controller;
+use BookingX\Addons\LiveChat\WP\REST\Triggers_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Uploads_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Webhooks_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Widget_Config_Controller;
@@ -153,6 +154,7 @@ final class Plugin {
 			new Uploads_Controller( $chat, $access ),
 			new Webhooks_Controller( $chat, $access ),
 			new Widget_Config_Controller( $chat, $access ),
+			new Triggers_Controller( $chat, $access ),
 		) as $controller ) {
 			$controller->register_routes();
 		}

@@ -246,6 +246,8 @@ final class Widget {
 				'accept'    => $uploads ? self::accept() : '',
 			),
 			'strings'         => self::strings( $max_upload ),
+			// Proactive rules for the loader's sensors: ids, types, delays, pre-filters only.
+			'triggers'        => Engagement::compact(),
 		);
 
 		/**
