@@ -271,6 +271,20 @@ impl ChatManager {
         arr(&c.to_json())
     }
 
+    /// The platform object the settings name (`settings['platform']`, default `custom`):
+    /// a `ChatPlatformInterface` configured from the settings (credentials under
+    /// `{platform}_*`, the vendor's webhook secret, `{platform}_base_url`), sharing this
+    /// manager's database and relay.
+    pub fn platform(&self) -> PhpResult<ext_php_rs::types::Zval> {
+        crate::platforms::from_settings(
+            &self.platform,
+            &self.settings,
+            self.db.clone(),
+            self.relay.clone(),
+        )
+        .php()
+    }
+
     /// Stores a vendor webhook delivery in the unified tables. Verify it first
     /// (`WebhookVerifier::verify`): this call trusts its input. Returns `['status' =>
     /// 'stored'|'duplicate'|'ignored', 'event_id', 'conversation_id', 'message_ids',

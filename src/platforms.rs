@@ -14,8 +14,9 @@ use bkx_core::platforms::{self, Platform};
 use bkx_core::store::DbConfig;
 use bkx_core::{Error, ErrorCode, Result};
 use ext_php_rs::boxed::ZBox;
+use ext_php_rs::convert::IntoZval;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::ZendHashTable;
+use ext_php_rs::types::{ZendClassObject, ZendHashTable, Zval};
 use serde_json::{json, Map, Value};
 
 use crate::chat_manager::{parse_db, parse_relay};
@@ -257,9 +258,10 @@ impl CustomPlatform {
     /// `PlatformException` (`platform_error`, detail `unsupported_operation`).
     pub fn receive_message(
         &self,
-        _headers: &ZendHashTable,
-        _rawBody: String,
+        headers: &ZendHashTable,
+        rawBody: String,
     ) -> PhpResult<ZBox<ZendHashTable>> {
+        let _ = (headers, rawBody);
         arr(Err(Error::new(
             ErrorCode::PlatformError,
             "the native chat has no webhooks",
@@ -409,3 +411,75 @@ vendor_platform!(
     Platform::Tawk,
     "tawk"
 );
+
+/// The settings key holding each vendor's webhook secret (the plugin's names).
+const WEBHOOK_SECRET_KEYS: [(&str, &str); 5] = [
+    ("intercom", "intercom_client_secret"),
+    ("zendesk", "zendesk_webhook_secret"),
+    ("livechat", "livechat_webhook_secret"),
+    ("drift", "drift_verification_token"),
+    ("tawk", "tawk_webhook_secret"),
+];
+
+/// A vendor's credentials from the flat settings: every `{platform}_*` key without its
+/// prefix (`intercom_app_id` → `app_id`), `webhook_secret` from the vendor's secret key, and
+/// `{platform}_base_url` as the API base URL override.
+fn setup_from_settings(
+    platform: &str,
+    settings: &Map<String, Value>,
+    db: DbConfig,
+    relay: Option<RelayTarget>,
+) -> Setup {
+    let prefix = format!("{platform}_");
+    let mut credentials = Map::new();
+    for (k, v) in settings {
+        if let Some(rest) = k.strip_prefix(&prefix) {
+            if rest != "base_url" {
+                credentials.insert(rest.to_owned(), v.clone());
+            }
+        }
+    }
+    if let Some((_, key)) = WEBHOOK_SECRET_KEYS.iter().find(|(p, _)| *p == platform) {
+        if let Some(v) = settings.get(*key) {
+            credentials.insert("webhook_secret".into(), v.clone());
+        }
+    }
+    let base_url = settings
+        .get(&format!("{platform}_base_url"))
+        .and_then(Value::as_str)
+        .filter(|s| s.starts_with("http://") || s.starts_with("https://"))
+        .map(str::to_owned);
+    Setup {
+        db: Some(db),
+        relay,
+        credentials,
+        base_url,
+        timeout_ms: 5_000,
+    }
+}
+
+/// `ChatManager::platform()`: the object of the platform the settings name, configured from
+/// them, sharing the manager's database and relay.
+pub(crate) fn from_settings(
+    platform: &str,
+    settings: &Map<String, Value>,
+    db: DbConfig,
+    relay: Option<RelayTarget>,
+) -> Result<Zval> {
+    let setup = setup_from_settings(platform, settings, db, relay);
+    let z = match platform {
+        "custom" => ZendClassObject::new(CustomPlatform { setup }).into_zval(false),
+        "intercom" => ZendClassObject::new(IntercomPlatform { setup }).into_zval(false),
+        "zendesk" => ZendClassObject::new(ZendeskPlatform { setup }).into_zval(false),
+        "livechat" => ZendClassObject::new(LiveChatPlatform { setup }).into_zval(false),
+        "drift" => ZendClassObject::new(DriftPlatform { setup }).into_zval(false),
+        "tawk" => ZendClassObject::new(TawkPlatform { setup }).into_zval(false),
+        other => {
+            return Err(Error::invalid(
+                "platform",
+                format!("unknown platform {other}"),
+            ))
+        }
+    };
+    z.map_err(|e| Error::new(ErrorCode::InvalidArgument, format!("platform object: {e}")))
+}

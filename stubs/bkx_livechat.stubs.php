@@ -101,6 +101,8 @@ namespace BookingX\Addons\LiveChat {
 
         public function tagConversation(int $id, array $tags): array {}
 
+        public function platform(): mixed {}
+
         public function ingestWebhook(string $platform, array $headers, string $rawBody): array {}
 
         public function __construct(array $config) {}
@@ -136,7 +138,7 @@ namespace BookingX\Addons\LiveChat {
 
         public function sendMessage(string $conversationId, array $message): array {}
 
-        public function receiveMessage(array $_headers, string $_rawBody): array {}
+        public function receiveMessage(array $headers, string $rawBody): array {}
 
         public function createConversation(array $conversation): array {}
 

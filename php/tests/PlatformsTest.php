@@ -119,6 +119,29 @@ final class PlatformsTest extends ChatTestCase
         self::assertContains($right->receiveMessage([], $lc)['status'], ['stored', 'ignored']);
     }
 
+    public function testChatManagerBuildsThePlatformItsSettingsName(): void
+    {
+        $native = (new \BookingX\Addons\LiveChat\ChatManager(TestDb::managerConfig(static::$prefix)))->platform();
+        self::assertInstanceOf(CustomPlatform::class, $native);
+
+        $settings = ['platform' => 'tawk', 'tawk_webhook_secret' => 'from-settings', 'tawk_base_url' => 'http://127.0.0.1:9'];
+        $tawk = (new \BookingX\Addons\LiveChat\ChatManager(TestDb::managerConfig(static::$prefix, $settings)))->platform();
+        self::assertInstanceOf(TawkPlatform::class, $tawk);
+        self::assertInstanceOf(ChatPlatformInterface::class, $tawk);
+        self::assertSame(['webhook_secret'], $tawk->describe()['credential_keys']);
+        self::assertSame('http://127.0.0.1:9', $tawk->describe()['base_url']);
+        // The secret from the settings verifies the vendor's signature; the stored row is tawk's.
+        $body = str_replace('d6a4e2c0-19f2-11ef-9a5d-3b7f3c1e9a01', 'chat-' . bin2hex(random_bytes(8)), self::fixture('tawk/chat-start.json'));
+        $r = $tawk->receiveMessage(['X-Tawk-Signature' => hash_hmac('sha1', $body, 'from-settings'), 'X-Hook-Event-Id' => 'ev-' . bin2hex(random_bytes(4))], $body);
+        self::assertSame('stored', $r['status']);
+        self::assertSame('tawk', self::rawRow('conversations', (int) $r['conversation_id'])['platform']);
+
+        $settings = ['platform' => 'intercom', 'intercom_client_secret' => 'ic', 'intercom_app_id' => 'abc'];
+        $intercom = (new \BookingX\Addons\LiveChat\ChatManager(TestDb::managerConfig(static::$prefix, $settings)))->platform();
+        self::assertInstanceOf(IntercomPlatform::class, $intercom);
+        self::assertSame(['app_id', 'client_secret', 'webhook_secret'], $intercom->describe()['credential_keys']);
+    }
+
     public function testConfigurationIsValidatedAndNeverEchoesSecrets(): void
     {
         $this->expectChatError(fn () => new DriftPlatform(['base_url' => 'ftp://x']), InvalidArgumentException::class, 'invalid_argument');

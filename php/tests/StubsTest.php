@@ -109,7 +109,7 @@ final class StubsTest extends TestCase
 
         // Every class and public method of the module is in the stubs.
         foreach ((new ReflectionExtension('bkx_livechat'))->getClasses() as $class) {
-            self::assertMatchesRegularExpression('/\\bclass ' . preg_quote($class->getShortName(), '/') . '\\b/', $src);
+            self::assertMatchesRegularExpression('/\\b(class|interface) ' . preg_quote($class->getShortName(), '/') . '\\b/', $src);
             foreach ($class->getMethods() as $m) {
                 if ($m->getDeclaringClass()->getName() === $class->getName()) {
                     self::assertStringContainsString('function ' . $m->getName() . '(', $src, $class->getName() . '::' . $m->getName());
