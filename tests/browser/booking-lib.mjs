@@ -2,7 +2,7 @@
 // [bkx_booking_form]) and REST calls made from the agent's wp-admin page (its cookie and
 // nonce through wp.apiFetch).
 import assert from "node:assert/strict";
-import { BASE } from "./lib.mjs";
+import { BASE, widget } from "./lib.mjs";
 
 /** The booking page the BookingX fixture creates on activation (option bkx_set_booking_page). */
 export async function bookingPage(page) {
@@ -79,4 +79,31 @@ export async function slotCard(page, conversationId, at) {
     conversation_id: conversationId, service_id: pick.service, resource_id: "any", date: pick.day, send_card: true, hold_minutes: 0, limit: 4,
   });
   return pick;
+}
+
+/** The widget once a prompt's accept opened it: past the consent step, the message box enabled. */
+export async function acceptedWidget(page) {
+  const w = widget(page);
+  await w.panel.waitFor({ state: "visible" });
+  if (await w.consent.isVisible()) {
+    await w.consent.check();
+  }
+  await w.input.waitFor({ state: "visible" });
+  const end = Date.now() + 10000;
+  while (await w.input.isDisabled()) {
+    assert.ok(Date.now() < end, "the message box stayed disabled");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return w;
+}
+
+/**
+ * Turns "Use business hours" on or off on Live Chat → Settings (the admin's page), so a
+ * test decides whether the site is open now.
+ */
+export async function setBusinessHours(page, on) {
+  await page.goto(`${BASE}/wp-admin/admin.php?page=bkx-livechat`);
+  const box = page.locator('input[type="checkbox"][name="bkx_livechat_settings[business_hours_enabled]"]');
+  await box.setChecked(on);
+  await Promise.all([page.waitForURL(/settings-updated=true/), page.locator('form[action*="options.php"] [type="submit"]').first().click()]);
 }

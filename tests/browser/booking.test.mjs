@@ -1,4 +1,5 @@
-// The chat that books, in a real browser on the BookingX fixture's booking page: the agent
+// The chat that books, in a real browser on the BookingX fixture's booking page: the visitor
+// hesitates on the date step and the proactive prompt opens the chat; the agent
 // sees the visitor's booking form live beside the conversation, fills it for them, sends a
 // quote, a booking link and a slot card; the visitor picks a slot and confirms in the chat; the booking exists in
 // BookingX's storage, linked to the conversation, with BookingX's confirmation e-mail; a
@@ -6,7 +7,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, newContext, openInbox, openWidget, BASE, shot, unique } from "./lib.mjs";
-import { bookingPage, chooseServiceAndDay, adminRest, slotCard, conversationOf, selectByText } from "./booking-lib.mjs";
+import { bookingPage, chooseServiceAndDay, adminRest, slotCard, conversationOf, selectByText, acceptedWidget, setBusinessHours } from "./booking-lib.mjs";
 
 let browser;
 before(async () => {
@@ -19,6 +20,21 @@ after(async () => {
 test("live form context, agent fill, slot card, booking in BookingX storage with its e-mail", async () => {
   const agent = await openInbox(browser);
   const a = agent.page;
+  // Open now (the default hours are New York's office hours), the agent in the inbox.
+  await setBusinessHours(a, false);
+  await a.goto(`${BASE}/wp-admin/admin.php?page=bkx-livechat-inbox`);
+  await a.locator(".bkx-inbox__conn.is-connected").waitFor();
+  // A hesitation rule: 4 idle seconds on a started booking.
+  const existing = await adminRest(a, "GET", "/bookingx/v1/chat/triggers");
+  for (const r of Array.isArray(existing) ? existing : existing.rules || []) {
+    if (r.is_active) {
+      await adminRest(a, "PUT", `/bookingx/v1/chat/triggers/${r.id}`, { is_active: false });
+    }
+  }
+  const rule = await adminRest(a, "POST", "/bookingx/v1/chat/triggers", {
+    name: "booking browser hesitation", trigger_type: "booking_hesitation", message: "Can we help you pick a time?",
+    delay_seconds: 4, priority: 10, is_active: true, conditions: {},
+  });
   const guest = await newContext(browser);
   const g = await guest.newPage();
   await bookingPage(g);
@@ -28,7 +44,13 @@ test("live form context, agent fill, slot card, booking in BookingX storage with
     return r.slots.length > 1;
   });
 
-  const w = await openWidget(g);
+  // The visitor hesitates on the date step: the prompt slides in; accepting opens the chat.
+  const bubble = g.locator("#bkx-livechat .bkx-prompt");
+  await bubble.waitFor({ state: "visible", timeout: 20000 });
+  assert.match(await bubble.textContent(), /Can we help you pick a time\?/);
+  await shot(g, "widget-hesitation-prompt.png");
+  await g.locator("#bkx-livechat .bkx-accept").click();
+  const w = await acceptedWidget(g);
   const hello = unique("Can you help me book?");
   await w.input.fill(hello);
   await w.input.press("Enter");
@@ -107,6 +129,8 @@ test("live form context, agent fill, slot card, booking in BookingX storage with
   assert.match(mine[0].subject, new RegExp(`#${bookingId}\\b`));
   assert.ok(start);
 
+  await adminRest(a, "DELETE", `/bookingx/v1/chat/triggers/${rule.id}`);
+  await setBusinessHours(a, true);
   await guest.close();
   await agent.context.close();
 });

@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, newContext, login, PAGE, BASE, widget, shot } from "./lib.mjs";
-import { adminRest, bookingPage, chooseServiceAndDay } from "./booking-lib.mjs";
+import { adminRest, bookingPage, chooseServiceAndDay, setBusinessHours } from "./booking-lib.mjs";
 
 const NS = "/bookingx/v1";
 let browser;
@@ -17,7 +17,9 @@ before(async () => {
   const context = await newContext(browser);
   admin = await context.newPage();
   await login(admin);
-  // An agent is online (the inbox connects to bkx-chatd): prompts may promise a live answer.
+  // Open now (the default hours are New York's office hours) ...
+  await setBusinessHours(admin, false);
+  // ... and an agent is online (the inbox connects to bkx-chatd): prompts may promise a live answer.
   await admin.goto(`${BASE}/wp-admin/admin.php?page=bkx-livechat-inbox`);
   await admin.locator(".bkx-inbox__conn.is-connected").waitFor();
   // Only this file's rules are active while it runs.
@@ -32,6 +34,7 @@ after(async () => {
   for (const id of created) {
     await adminRest(admin, "DELETE", `${NS}/chat/triggers/${id}`).catch(() => {});
   }
+  await setBusinessHours(admin, true);
   await browser?.close();
 });
 
