@@ -129,6 +129,14 @@ test("live form context, agent fill, slot card, booking in BookingX storage with
   assert.match(mine[0].subject, new RegExp(`#${bookingId}\\b`));
   assert.ok(start);
 
+  // The prompt's funnel, counted for its variant: shown, accepted, chat started, booked.
+  const end = Date.now() + 10000;
+  let funnel;
+  do {
+    const stats = await adminRest(a, "GET", `/bookingx/v1/chat/triggers/${rule.id}/stats`);
+    funnel = stats.variants.reduce((o, v) => ({ impression: o.impression + v.impression, accept: o.accept + v.accept, chat_started: o.chat_started + v.chat_started, booking_created: o.booking_created + v.booking_created }), { impression: 0, accept: 0, chat_started: 0, booking_created: 0 });
+  } while (funnel.booking_created < 1 && Date.now() < end && (await new Promise((r) => setTimeout(r, 300))) === undefined);
+  assert.deepEqual(funnel, { impression: 1, accept: 1, chat_started: 1, booking_created: 1 });
   await adminRest(a, "DELETE", `/bookingx/v1/chat/triggers/${rule.id}`);
   await setBusinessHours(a, true);
   await guest.close();
