@@ -14,6 +14,7 @@ namespace BookingX\Addons\LiveChat\WP;
 
 use BookingX\Addons\LiveChat\WP\Admin\Inbox_Page;
 use BookingX\Addons\LiveChat\WP\Admin\Settings_Page;
+use BookingX\Addons\LiveChat\WP\Admin\Triggers_Page;
 use BookingX\Addons\LiveChat\WP\Booking\Booking_Service;
 use BookingX\Addons\LiveChat\WP\REST\Availability_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Booking_Links_Controller;
@@ -129,6 +130,7 @@ final class Plugin {
 		if ( is_admin() ) {
 			( new Settings_Page( $this->chat() ) )->register();
 			( new Inbox_Page() )->register();
+			( new Triggers_Page( $this->chat() ) )->register();
 		} else {
 			( new Widget() )->register();
 		}

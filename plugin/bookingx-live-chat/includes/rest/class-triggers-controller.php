@@ -25,8 +25,12 @@ defined( 'ABSPATH' ) || exit;
  */
 class Triggers_Controller extends Chat_Controller {
 
-	/** Public calls per client address and minute (evaluate + events). */
-	public const PUBLIC_PER_MINUTE = 30;
+	/**
+	 * Public calls per client address and minute (evaluate + events). A visitor's page makes
+	 * one or two; the margin is for offices behind one address. Filter:
+	 * `bkx_livechat_trigger_rate_limit`.
+	 */
+	public const PUBLIC_PER_MINUTE = 120;
 
 	/**
 	 * Route base.
@@ -144,7 +148,7 @@ class Triggers_Controller extends Chat_Controller {
 		$ip  = isset( $_SERVER['REMOTE_ADDR'] ) ? sanitize_text_field( wp_unslash( $_SERVER['REMOTE_ADDR'] ) ) : '';
 		$key = 'bkx_lc_trg_' . substr( hash_hmac( 'sha256', $ip . '|' . gmdate( 'YmdHi' ), wp_salt( 'nonce' ) ), 0, 24 );
 		$n   = (int) get_transient( $key );
-		if ( $n >= self::PUBLIC_PER_MINUTE ) {
+		if ( $n >= (int) apply_filters( 'bkx_livechat_trigger_rate_limit', self::PUBLIC_PER_MINUTE ) ) {
 			return REST_Errors::error( 'rate_limited', __( 'Too many requests. Please wait a moment.', 'bookingx-live-chat' ), array( 'retry_after' => 60 ) );
 		}
 		set_transient( $key, $n + 1, MINUTE_IN_SECONDS );
