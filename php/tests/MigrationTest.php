@@ -42,6 +42,8 @@ final class MigrationTest extends ChatTestCase
             'conditions' => 'longtext', 'message' => 'text', 'delay_seconds' => 'int(11)', 'priority' => 'int(11)',
             'is_active' => 'tinyint(1)', 'trigger_count' => 'int(11)', 'conversion_count' => 'int(11)',
             'created_at' => 'datetime', 'updated_at' => 'datetime',
+            // Schema version 6: variants, caps and the loader's pre-filter.
+            'settings' => 'longtext',
         ],
         'canned_responses' => [
             'id' => 'bigint(20) unsigned', 'shortcut' => 'varchar(50)', 'title' => 'varchar(100)',
@@ -70,6 +72,18 @@ final class MigrationTest extends ChatTestCase
             'event_type' => 'varchar(100)', 'status' => 'varchar(20)', 'conversation_id' => 'bigint(20) unsigned',
             'received_at' => 'datetime',
         ],
+        // Schema version 5: slots held for a conversation while it offers them.
+        'booking_holds' => [
+            'id' => 'varchar(32)', 'conversation_id' => 'bigint(20) unsigned', 'resource_id' => 'bigint(20) unsigned',
+            'service_id' => 'bigint(20) unsigned', 'starts_at' => 'datetime', 'ends_at' => 'datetime',
+            'expires_at' => 'datetime', 'created_at' => 'datetime',
+        ],
+        // Schema version 6: what visitors were offered and did with proactive prompts.
+        'trigger_events' => [
+            'id' => 'bigint(20) unsigned', 'rule_id' => 'bigint(20) unsigned', 'variant' => 'varchar(2)',
+            'event' => 'varchar(20)', 'visitor_hash' => 'char(32)', 'conversation_id' => 'bigint(20) unsigned',
+            'created_at' => 'datetime',
+        ],
     ];
 
     /** NOT NULL columns of the spec (besides the primary keys). */
@@ -85,6 +99,8 @@ final class MigrationTest extends ChatTestCase
             'uploader_type', 'created_at',
         ],
         'webhook_events' => ['platform', 'event_id', 'status', 'received_at'],
+        'booking_holds' => ['conversation_id', 'resource_id', 'service_id', 'starts_at', 'ends_at', 'expires_at', 'created_at'],
+        'trigger_events' => ['rule_id', 'variant', 'event', 'visitor_hash', 'created_at'],
     ];
 
     /** Index name => [columns in order, unique?, type]. */
@@ -253,7 +269,8 @@ final class MigrationTest extends ChatTestCase
             foreach ($stmt->fetchAll() as $row) {
                 $actual[$row['COLUMN_NAME']] = self::normaliseType($row['COLUMN_TYPE']);
                 $nullable[$row['COLUMN_NAME']] = $row['IS_NULLABLE'] === 'YES';
-                if ($row['COLUMN_NAME'] === 'id') {
+                // Numeric ids count up; a hold's id is a random token.
+                if ($row['COLUMN_NAME'] === 'id' && str_starts_with($row['COLUMN_TYPE'], 'bigint')) {
                     self::assertStringContainsString('auto_increment', $row['EXTRA'], "$suffix.id");
                 }
             }
