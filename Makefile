@@ -8,7 +8,8 @@
 #   make install      install the extension into this machine's PHP (needs root; builds dist)
 #   make stubs        regenerate stubs/bkx_livechat.stubs.php
 #   make bench        sanitizer benchmark (needs a WordPress folder for kses), then bkx-chatd vs
-#                     a Node.js Socket.IO reference server (bench/chat, needs MariaDB and node)
+#                     a Node.js Socket.IO reference server (bench/chat, needs MariaDB and node),
+#                     booking availability vs BookingX's own (bench/booking), 1 000 trigger rules
 #   make conformance  checks against the shared reference data (SHARED_REF, default ../shared/ref):
 #                     the sanitiser (DOMPurify payloads), Zendesk messaging webhook examples
 #   make stop         stop the demo and test sites;  make clean  also removes build output
@@ -101,6 +102,7 @@ bench: check-bench-script dist
 	BKX_EXT_SO=$(abspath $(DIST_SO)) BKX_WP_PATH=$(abspath $(BKX_WP_PATH)) $(PHP_WITH_EXT) php/bench/sanitizer-bench.php
 	BKX_CHATD_BIN=$(abspath $(DIST_CHATD)) bench/chat/run.sh
 	BKX_EXT_SO=$(abspath $(DIST_SO)) BKX_CHATD_BIN=$(abspath $(DIST_CHATD)) bench/booking/run.sh
+	$(CARGO) run --profile dist -q -p bkx-core --example engagement_rules
 
 conformance: check-shared-ref build
 	$(PHP_WITH_EXT) php/conformance/run.php $(abspath $(SHARED_REF))
