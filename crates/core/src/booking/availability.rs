@@ -317,7 +317,11 @@ pub fn find(c: &Catalog, q: &Query, blocks: &[Block]) -> Result<Vec<Slot>> {
     let minutes = duration_minutes(s, &extras, q.extension);
     let ix = Index::new(c, s, &extras);
     let mut out = Vec::new();
-    for r in resources(c, s, q.resource_id)? {
+    let mut rs = resources(c, s, q.resource_id)?;
+    // "Any resource": the lowest id offers a start time first.
+    rs.sort_by_key(|r| r.id);
+    let mut offered = q.resource_id.is_none().then(HashSet::new);
+    for r in rs {
         let mut d = q.date_from;
         while d <= q.date_to {
             if !ix.closed(s, r, d) {
@@ -335,6 +339,7 @@ pub fn find(c: &Catalog, q: &Query, blocks: &[Block]) -> Result<Vec<Slot>> {
                             &zone,
                             now,
                             blocks,
+                            offered.as_mut(),
                             &mut out,
                         );
                     }
@@ -365,12 +370,25 @@ fn timed_slots(
     zone: &super::catalog::Zone,
     now: DateTime<Utc>,
     blocks: &[Block],
+    offered: Option<&mut HashSet<(NaiveDate, i64)>>,
     out: &mut Vec<Slot>,
 ) {
     // BookingX counts duration / 15 slots; a duration off the grid never fits its check.
     if minutes <= 0 || minutes % SLOT != 0 {
         return;
     }
+    // One offset for the whole day unless a DST change falls on it (then per start).
+    let day_offset = match (
+        zone.instant(d, NaiveTime::MIN),
+        zone.instant(
+            d,
+            NaiveTime::from_hms_opt(23, 59, 0).unwrap_or(NaiveTime::MIN),
+        ),
+    ) {
+        (Some(a), Some(b)) if a.offset() == b.offset() => Some(*a.offset()),
+        _ => None,
+    };
+    let mut offered = offered;
     let n = minutes / SLOT;
     for start in first..=last {
         let end_slot = start + n - 1;
@@ -385,8 +403,19 @@ fn timed_slots(
         if taken & span != 0 {
             continue;
         }
+        // "Any resource": a start time an earlier resource already offers is not offered twice.
+        if offered.as_ref().is_some_and(|o| o.contains(&(d, start))) {
+            continue;
+        }
         let Some(t) = slot_time(start) else { continue };
-        let Some(at) = zone.instant(d, t) else {
+        let at = match day_offset {
+            Some(o) => {
+                use chrono::TimeZone;
+                o.from_local_datetime(&d.and_time(t)).single()
+            }
+            None => zone.instant(d, t),
+        };
+        let Some(at) = at else {
             continue;
         };
         if at.with_timezone(&Utc) <= now {
@@ -399,6 +428,9 @@ fn timed_slots(
             .any(|b| b.resource_id == r.id && b.start < eu && su < b.end)
         {
             continue;
+        }
+        if let Some(o) = offered.as_mut() {
+            o.insert((d, start));
         }
         out.push(Slot {
             start: at,
