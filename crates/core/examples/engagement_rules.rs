@@ -53,7 +53,10 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let runs: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(2000);
+    let runs: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(2000);
     let raw = rules_json();
     let rules = compile(&raw);
     let visitor = json!({
@@ -87,8 +90,19 @@ fn main() {
         shown += usize::from(d.show);
     }
     let (c, n) = (median(compiled), median(naive));
-    println!("proactive decision, 1 000 rules (median of {runs} / {naive_runs} runs; {shown} shown):");
-    println!("  compiled rule set            {c:9.1} µs   (target < 1 000 µs: {})", if c < 1000.0 { "met" } else { "NOT met" });
-    println!("  rules read per decision      {n:9.1} µs   ({:.1}x slower)", n / c);
-    println!("BENCH_JSON {}", json!({"bench": "engagement_rules", "rules": 1000, "decide_us": c, "naive_us": n}));
+    println!(
+        "proactive decision, 1 000 rules (median of {runs} / {naive_runs} runs; {shown} shown):"
+    );
+    println!(
+        "  compiled rule set            {c:9.1} µs   (target < 1 000 µs: {})",
+        if c < 1000.0 { "met" } else { "NOT met" }
+    );
+    println!(
+        "  rules read per decision      {n:9.1} µs   ({:.1}x slower)",
+        n / c
+    );
+    println!(
+        "BENCH_JSON {}",
+        json!({"bench": "engagement_rules", "rules": 1000, "decide_us": c, "naive_us": n})
+    );
 }
