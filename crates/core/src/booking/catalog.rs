@@ -239,7 +239,9 @@ fn utc() -> String {
 impl Catalog {
     /// Reads a catalog from JSON.
     pub fn from_json(v: &Value) -> Result<Catalog> {
-        let c: Catalog = serde_json::from_value(v.clone())
+        // Deserialise from the borrowed value: cloning a catalog of thousands of bookings
+        // first would double the cost of every query.
+        let c = <Catalog as serde::Deserialize>::deserialize(v)
             .map_err(|e| Error::invalid("catalog", format!("the catalog is malformed: {e}")))?;
         c.zone()?;
         Ok(c)
