@@ -103,6 +103,7 @@ bench: check-bench-script dist
 	BKX_CHATD_BIN=$(abspath $(DIST_CHATD)) bench/chat/run.sh
 	BKX_EXT_SO=$(abspath $(DIST_SO)) BKX_CHATD_BIN=$(abspath $(DIST_CHATD)) bench/booking/run.sh
 	$(CARGO) run --profile dist -q -p bkx-core --example engagement_rules
+	BKX_EXT_SO=$(abspath $(DIST_SO)) $(PHP_WITH_EXT) bench/engagement/bench.php
 
 conformance: check-shared-ref build
 	$(PHP_WITH_EXT) php/conformance/run.php $(abspath $(SHARED_REF))
