@@ -111,6 +111,30 @@ final class ProactiveEngagementTest extends ChatTestCase
         self::assertFalse($exit['show'], 'a time-on-page rule does not answer exit intent');
     }
 
+    public function testPageAbandonmentReturnAndCustomRulesFireOnTheirOwnSignal(): void
+    {
+        $page = $this->rule(['trigger_type' => 'page', 'delay_seconds' => 5, 'conditions' => ['match' => 'all', 'rules' => [
+            ['attribute' => 'path', 'op' => 'matches', 'value' => '/spa/*'],
+        ]]]);
+        $aband = $this->rule(['trigger_type' => 'booking_abandonment', 'delay_seconds' => 0]);
+        $back = $this->rule(['trigger_type' => 'return_visitor', 'delay_seconds' => 0]);
+        $custom = $this->rule(['trigger_type' => 'custom', 'delay_seconds' => 0, 'conditions' => ['match' => 'all', 'rules' => [
+            ['attribute' => 'language', 'op' => 'starts_with', 'value' => 'de'],
+            ['attribute' => 'referrer', 'op' => 'contains', 'value' => 'google.'],
+        ]]]);
+        $ids = fn(array $r): array => [$r['id']];
+        $show = fn(array $v, array $r): bool => $this->engine()->evaluate($v, $ids($r), self::OPEN + ['dry_run' => true])['show'];
+
+        self::assertTrue($show(['event' => 'page', 'url' => 'https://x.test/spa/massage', 'time_on_page' => 6], $page));
+        self::assertFalse($show(['event' => 'page', 'url' => 'https://x.test/about', 'time_on_page' => 6], $page));
+        self::assertTrue($show(['event' => 'booking_abandonment', 'booking_step' => 3], $aband));
+        self::assertFalse($show(['event' => 'booking_abandonment', 'booking_step' => 0], $aband), 'nothing started, nothing abandoned');
+        self::assertTrue($show(['event' => 'return_visitor', 'visit_count' => 3], $back));
+        self::assertFalse($show(['event' => 'return_visitor', 'visit_count' => 1], $back), 'a first visit is not a return');
+        self::assertTrue($show(['event' => 'custom', 'language' => 'de-DE', 'referrer' => 'https://www.google.de/'], $custom));
+        self::assertFalse($show(['event' => 'custom', 'language' => 'en-GB', 'referrer' => 'https://www.google.de/'], $custom));
+    }
+
     public function testTheLowerPriorityNumberWinsAndInactiveRulesNeverShow(): void
     {
         $low = $this->rule(['trigger_type' => 'exit_intent', 'delay_seconds' => 0, 'priority' => 50, 'message' => 'Wait!']);
