@@ -17,6 +17,7 @@
 //! One file per vendor holds its verifier and normaliser, with the sources and the decisions
 //! taken where the vendors' documentation is silent or contradicts itself.
 
+pub mod api;
 pub mod drift;
 mod ingest;
 pub mod intercom;

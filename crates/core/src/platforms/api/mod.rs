@@ -1,0 +1,280 @@
+//! Server-side API clients of the external chat platforms (issue #4, the half that talks to
+//! the vendors; the webhook half is in the parent module).
+//!
+//! # API (stable: the PHP classes and the other vendors build on it)
+//!
+//! * [`ClientConfig`] — `{platform, credentials (JSON object, per vendor), base_url (None =
+//!   the vendor's production URL; tests point it at a fake), timeout, retry: RetryPolicy}`.
+//! * [`PlatformClient::new`] builds the client of `config.platform`; every vendor struct
+//!   implements the same async operations, dispatched by the enum:
+//!   - `test_connection() -> Value` (account / app identity, for the settings wizard),
+//!   - `upsert_contact(&Contact) -> String` (the vendor's contact id),
+//!   - `create_conversation(&NewConversation) -> RemoteConversation`,
+//!   - `send_message(conversation_id, &OutgoingMessage) -> RemoteMessage`,
+//!   - `get_history(conversation_id, cursor) -> HistoryPage` (normalised
+//!     [`IncomingMessage`]s + `next_cursor`, `None` on the last page).
+//! * Operations a vendor's API does not offer fail with `platform_error` and the detail
+//!   `unsupported_operation` (see [`unsupported`]).
+//! * Errors: `platform_error` (details `platform`, `http_status`, `vendor_code`,
+//!   `vendor_message`) for a vendor's refusal, `platform_unavailable` when the vendor is down
+//!   or its circuit breaker is open.
+//!
+//! Vendor extras live on the vendor structs (Intercom `submit_data_event`, `sync_user`;
+//! LiveChat `transfer_chat`; Drift's conversation API); reach them with
+//! [`PlatformClient::as_intercom`] and friends.
+//!
+//! Adding a vendor: a file `api/<vendor>.rs` with a struct exposing `new(ClientConfig)` and
+//! the five operations, a variant here and one arm in each `match`.
+
+pub mod intercom;
+pub mod zendesk;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub use super::webhook::{IncomingMessage, Platform};
+use crate::error::{Error, ErrorCode, Result};
+
+/// How a client retries idempotent requests; kept here (not in the HTTP layer) because it is
+/// part of the configuration every caller passes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RetryPolicy {
+    /// Attempts in total for an idempotent request (1 = no retry).
+    pub max_attempts: u32,
+    /// First back-off ceiling; doubled per attempt, full jitter below it.
+    pub base_delay: Duration,
+    /// Upper bound of one back-off, and of a wait asked for by a 429.
+    pub max_delay: Duration,
+    /// Consecutive failures that open the circuit breaker.
+    pub breaker_threshold: u32,
+    /// How long an open breaker fails fast before letting one probe through.
+    pub breaker_cooldown: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// Three attempts, 200 ms doubling to at most 5 s, breaker after 5 failures for 30 s:
+    /// short enough that a page never waits long on a dead vendor.
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+            breaker_threshold: 5,
+            breaker_cooldown: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Everything needed to build a [`PlatformClient`].
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub platform: Platform,
+    /// Vendor credentials as configured in the settings (e.g. Intercom `access_token`;
+    /// Zendesk `app_id`, `key_id`, `secret`, `subdomain`).
+    pub credentials: Map<String, Value>,
+    /// Overrides the vendor's production base URL (tests use a local fake).
+    pub base_url: Option<String>,
+    /// Overall timeout of one HTTP attempt.
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl ClientConfig {
+    /// A config with the default timeout (10 s) and retry policy.
+    pub fn new(platform: Platform, credentials: Map<String, Value>) -> Self {
+        ClientConfig {
+            platform,
+            credentials,
+            base_url: None,
+            timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// A required, non-empty string credential, or `invalid_argument` naming it.
+    pub fn credential(&self, key: &str) -> Result<&str> {
+        match self.credentials.get(key).and_then(Value::as_str) {
+            Some(s) if !s.is_empty() => Ok(s),
+            _ => Err(Error::invalid(
+                &format!("credentials.{key}"),
+                format!(
+                    "the {} credential '{key}' is missing",
+                    self.platform.as_str()
+                ),
+            )),
+        }
+    }
+}
+
+/// A customer as we know them, pushed to the vendor as a contact / user.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    /// Our stable id of the person (WordPress user id or visitor key), the vendor's
+    /// `external_id` / `user_id`.
+    pub external_id: Option<String>,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    /// Extra attributes (vendor custom attributes).
+    #[serde(default)]
+    pub attributes: Map<String, Value>,
+}
+
+/// A conversation to open on the vendor, started by the customer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewConversation {
+    pub contact: Contact,
+    /// The vendor contact id when already known (skips the upsert).
+    pub contact_id: Option<String>,
+    pub subject: Option<String>,
+    /// The customer's first message.
+    pub body: String,
+    #[serde(default)]
+    pub metadata: Map<String, Value>,
+}
+
+/// A conversation as the vendor created it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteConversation {
+    pub id: String,
+    pub contact_id: Option<String>,
+    /// The id of the first message, when the vendor returns it.
+    pub first_message_id: Option<String>,
+    /// The vendor's raw answer, for logs and metadata.
+    pub raw: Value,
+}
+
+/// Who sends an outgoing message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutgoingAuthor {
+    /// The customer (Intercom contact reply, Sunshine `user`).
+    Customer,
+    /// An agent / the business (Intercom admin reply, Sunshine `business`).
+    Agent,
+}
+
+/// A message to post into a vendor conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutgoingMessage {
+    pub author: OutgoingAuthor,
+    /// Vendor id of the author (Intercom contact or admin id; Sunshine user id); vendors
+    /// that need one and get none fail with `invalid_argument`.
+    pub author_id: Option<String>,
+    pub body: String,
+    /// An internal note instead of a visible message (where the vendor has notes).
+    #[serde(default)]
+    pub internal: bool,
+    /// Our message id, sent as the vendor's idempotency key where one exists, which makes
+    /// the request safe to retry.
+    pub idempotency_key: Option<String>,
+}
+
+/// A message as the vendor stored it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteMessage {
+    pub id: Option<String>,
+    pub conversation_id: String,
+    pub raw: Value,
+}
+
+/// One page of a conversation's history, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryPage {
+    pub messages: Vec<IncomingMessage>,
+    /// Pass back to `get_history` for the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The `platform_error` of an operation the vendor's API does not offer.
+pub fn unsupported(platform: Platform, operation: &str) -> Error {
+    Error::new(
+        ErrorCode::PlatformError,
+        format!("{} does not offer {operation}", platform.as_str()),
+    )
+    .with("platform", platform.as_str())
+    .with("unsupported_operation", operation)
+}
+
+/// One client per configured vendor; the enum keeps dispatch static and lets the PHP layer
+/// hold any vendor behind one type.
+#[derive(Debug)]
+pub enum PlatformClient {
+    Intercom(intercom::IntercomClient),
+    Zendesk(zendesk::ZendeskClient),
+}
+
+macro_rules! dispatch {
+    ($self:ident, $c:ident => $e:expr) => {
+        match $self {
+            PlatformClient::Intercom($c) => $e,
+            PlatformClient::Zendesk($c) => $e,
+        }
+    };
+}
+
+impl PlatformClient {
+    /// Builds the client of `config.platform`, checking its credentials.
+    pub fn new(config: ClientConfig) -> Result<Self> {
+        match config.platform {
+            Platform::Intercom => Ok(PlatformClient::Intercom(intercom::IntercomClient::new(
+                config,
+            )?)),
+            Platform::Zendesk => Ok(PlatformClient::Zendesk(zendesk::ZendeskClient::new(
+                config,
+            )?)),
+            p => Err(unsupported(p, "server_api_client")),
+        }
+    }
+
+    /// The vendor of this client.
+    pub fn platform(&self) -> Platform {
+        match self {
+            PlatformClient::Intercom(_) => Platform::Intercom,
+            PlatformClient::Zendesk(_) => Platform::Zendesk,
+        }
+    }
+
+    /// Account / app identity, proving the credentials work (settings wizard).
+    pub async fn test_connection(&self) -> Result<Value> {
+        dispatch!(self, c => c.test_connection().await)
+    }
+
+    /// Creates or finds the vendor contact of `contact`; returns its vendor id.
+    pub async fn upsert_contact(&self, contact: &Contact) -> Result<String> {
+        dispatch!(self, c => c.upsert_contact(contact).await)
+    }
+
+    /// Opens a conversation started by the customer.
+    pub async fn create_conversation(&self, conv: &NewConversation) -> Result<RemoteConversation> {
+        dispatch!(self, c => c.create_conversation(conv).await)
+    }
+
+    /// Posts a message into a vendor conversation.
+    pub async fn send_message(
+        &self,
+        conversation_id: &str,
+        msg: &OutgoingMessage,
+    ) -> Result<RemoteMessage> {
+        dispatch!(self, c => c.send_message(conversation_id, msg).await)
+    }
+
+    /// One page of history, oldest first; `cursor` from the previous page.
+    pub async fn get_history(
+        &self,
+        conversation_id: &str,
+        cursor: Option<&str>,
+    ) -> Result<HistoryPage> {
+        dispatch!(self, c => c.get_history(conversation_id, cursor).await)
+    }
+
+    /// The Intercom client, for its extras (`submit_data_event`, `sync_user`).
+    pub fn as_intercom(&self) -> Option<&intercom::IntercomClient> {
+        match self {
+            PlatformClient::Intercom(c) => Some(c),
+            _ => None,
+        }
+    }
+}
