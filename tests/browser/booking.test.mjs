@@ -12,6 +12,10 @@ import { bookingPage, chooseServiceAndDay, adminRest, slotCard, conversationOf, 
 let browser;
 before(async () => {
   browser = await launch();
+  // The fixture's sample catalog (Massage, Haircut; Alex, Sam), whatever earlier suites seeded.
+  const { context, page } = await openInbox(browser);
+  await adminRest(page, "POST", "/bkx-fixture/v1/seed", { reset: true, sample: true });
+  await context.close();
 });
 after(async () => {
   await browser?.close();
