@@ -11,6 +11,7 @@ import {
   visitor,
   agent,
   clientId,
+  openSocket,
   sql,
   table,
 } from "./lib/harness.mjs";
@@ -197,4 +198,28 @@ test("/healthz answers 200 and /metrics shows messages and the ack latency histo
   assert.equal(Number(inf.split(" ")[1]), count);
   assert.ok(value("bkx_chatd_ack_latency_seconds_sum") > 0);
   assert.ok(value("bkx_chatd_connections_total") >= 5);
+});
+
+// Regression: socketioxide sends the connect packet before it runs the connect handler in
+// a task of its own, so handlers registered there could miss an event emitted the moment
+// the client connected (CI saw conversation:start time out). Many clients emitting from
+// inside their "connect" callback, customers and agents at once, must all be answered.
+test("an event emitted the instant a socket connects is answered (60 sockets at once)", async () => {
+  const answers = await Promise.all(
+    Array.from({ length: 60 }, (_, n) => {
+      const staff = n % 3 === 0;
+      const who = staff ? agent(100 + n, `Agent ${n}`) : visitor(`Eager ${n}`);
+      const s = openSocket(daemon, world.token(who), { transports: ["websocket"] });
+      return new Promise((resolve, reject) => {
+        s.once("connect_error", reject);
+        s.once("connect", () => {
+          const [event, payload] = staff
+            ? ["agent:status", { status: "away" }]
+            : ["conversation:start", { message: { body: `hello ${n}`, client_id: clientId("eager") } }];
+          s.timeout(8000).emit(event, payload, (err, ack) => (err ? reject(new Error(`${event} #${n}: ${err.message}`)) : resolve(ack)));
+        });
+      });
+    }),
+  );
+  for (const a of answers) assert.equal(a.ok, true, JSON.stringify(a));
 });

@@ -52,7 +52,10 @@ pub async fn authenticate<A: Adapter>(
     let claims = token::verify(&token, &app.secret, now()).map_err(|e| refuse(&e.message))?;
     app.expiries.track(claims.exp, s.id);
     let id = Identity::from_claims(claims).ok_or_else(|| refuse("bad subject"))?;
-    s.extensions.insert(id);
     s.extensions.insert(ConnBuckets::new(&app.limits));
+    if let Some((_, status)) = crate::events::prepare(&s, &app, &id) {
+        s.extensions.insert(crate::events::Announce(status));
+    }
+    s.extensions.insert(id);
     Ok(())
 }

@@ -20,26 +20,14 @@ use socketioxide::extract::{Extension, SocketRef, State};
 use crate::identity::{rooms, Identity};
 use crate::state::{App, ConnBuckets};
 
-/// Registers the event handlers of a freshly authenticated socket.
-pub async fn on_connect<A: Adapter>(
-    s: SocketRef<A>,
-    State(app): State<App>,
-    Extension(me): Extension<Identity>,
-) {
-    app.metrics.connections.fetch_add(1, Ordering::Relaxed);
-    app.metrics
-        .connections_total
-        .fetch_add(1, Ordering::Relaxed);
-    tracing::debug!(sid = %s.id, sub = %me.sub, role = me.role.as_str(), "connected");
-    if me.is_staff() {
-        if let Some(uid) = me.user_id() {
-            s.join([rooms::STAFF.to_owned(), rooms::agent(uid)]);
-            let status = app.presence.connect(uid);
-            agent::announce(&s, uid, &status).await;
-        } else {
-            s.join(rooms::STAFF);
-        }
-    }
+/// Readies a freshly authenticated socket: its event handlers, rooms, presence and
+/// counters. Called from the `authenticate` middleware, i.e. *before* socketioxide sends
+/// the connect packet: socketioxide runs the connect handler itself as a spawned task, and a
+/// client may emit its first event the moment it sees the connect packet. Handlers
+/// registered in that task could come too late, and the event would be dropped (the
+/// client's ack then times out); rooms joined there could miss a `conversation:queued`.
+/// Returns the status to announce when the socket is an agent's.
+pub fn prepare<A: Adapter>(s: &SocketRef<A>, app: &App, me: &Identity) -> Option<(u64, String)> {
     s.on("conversation:start", conversation::start);
     s.on("conversation:join", conversation::join);
     s.on("conversation:transfer", conversation::transfer);
@@ -51,7 +39,38 @@ pub async fn on_connect<A: Adapter>(
     s.on("booking:context", booking::context);
     s.on("booking:fill", booking::fill);
     s.on_disconnect(on_disconnect);
+    app.metrics.connections.fetch_add(1, Ordering::Relaxed);
+    app.metrics
+        .connections_total
+        .fetch_add(1, Ordering::Relaxed);
+    tracing::debug!(sid = %s.id, sub = %me.sub, role = me.role.as_str(), "connected");
+    if !me.is_staff() {
+        return None;
+    }
+    match me.user_id() {
+        Some(uid) => {
+            s.join([rooms::STAFF.to_owned(), rooms::agent(uid)]);
+            Some((uid, app.presence.connect(uid)))
+        }
+        None => {
+            s.join(rooms::STAFF);
+            None
+        }
+    }
 }
+
+/// What remains once the socket is connected: telling the other agents an agent is here.
+pub async fn on_connect<A: Adapter>(s: SocketRef<A>, Extension(me): Extension<Identity>) {
+    if let (true, Some(uid)) = (me.is_staff(), me.user_id()) {
+        if let Some(Announce(status)) = s.extensions.get::<Announce>() {
+            agent::announce(&s, uid, &status).await;
+        }
+    }
+}
+
+/// The presence status `prepare` recorded, for `on_connect` to broadcast.
+#[derive(Clone)]
+pub struct Announce(pub String);
 
 async fn on_disconnect<A: Adapter>(
     s: SocketRef<A>,
