@@ -173,14 +173,40 @@ pub fn issue(req: &TokenRequest, secret: &[u8], now: i64) -> Result<(String, Cla
         jti: random_id()?,
         conversations: req.conversations.clone(),
     };
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let payload = serde_json::to_vec(&claims)
+    let payload = serde_json::to_value(&claims)
         .map_err(|e| Error::invalid("claims", format!("unserialisable claims: {e}")))?;
-    let signing_input = format!("{header}.{}", URL_SAFE_NO_PAD.encode(payload));
+    let token = sign_hs256(
+        &serde_json::json!({"alg": "HS256", "typ": "JWT"}),
+        &payload,
+        secret,
+    )?;
+    Ok((token, claims))
+}
+
+/// A compact HS256 JWT of `header` and `claims`, signed with `secret` (raw bytes). Shared by
+/// our daemon tokens and the vendors' identity JWTs (Intercom, Zendesk, Drift), so there is
+/// one JWT encoder to get right. `header` must carry `"alg": "HS256"`.
+pub fn sign_hs256(
+    header: &serde_json::Value,
+    claims: &serde_json::Value,
+    secret: &[u8],
+) -> Result<String> {
+    if secret.is_empty() {
+        return Err(Error::invalid("secret", "an empty secret cannot sign"));
+    }
+    let h = serde_json::to_vec(header)
+        .map_err(|e| Error::invalid("header", format!("unserialisable header: {e}")))?;
+    let c = serde_json::to_vec(claims)
+        .map_err(|e| Error::invalid("claims", format!("unserialisable claims: {e}")))?;
+    let signing_input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(h),
+        URL_SAFE_NO_PAD.encode(c)
+    );
     let mut m = mac(secret)?;
     m.update(signing_input.as_bytes());
     let sig = URL_SAFE_NO_PAD.encode(m.finalize().into_bytes());
-    Ok((format!("{signing_input}.{sig}"), claims))
+    Ok(format!("{signing_input}.{sig}"))
 }
 
 #[derive(Deserialize)]

@@ -60,7 +60,7 @@ pub fn verify(headers: &Headers, body: &[u8], secret: &[u8]) -> Result<()> {
     }
 }
 
-fn message(data: &Value) -> Option<IncomingMessage> {
+pub(crate) fn message(data: &Value) -> Option<IncomingMessage> {
     if str_at(data, &["type"]).is_some_and(|t| t != "chat") {
         return None;
     }

@@ -233,7 +233,7 @@ fn message(id: String, v: &Value, body: Option<&str>) -> Option<IncomingMessage>
     })
 }
 
-fn source_message(item: &Value) -> Option<IncomingMessage> {
+pub(crate) fn source_message(item: &Value) -> Option<IncomingMessage> {
     let source = at(item, &["source"])?;
     // Source ids and part ids are different sequences: keep them apart.
     let id = format!("source:{}", id_at(source, &["id"])?);
@@ -246,7 +246,7 @@ fn source_message(item: &Value) -> Option<IncomingMessage> {
 
 /// Parts that are messages the customer sees: comments, and the replies an admin sends while
 /// assigning, closing or reopening. Notes (internal) and bare state changes are not messages.
-fn part_message(part: &Value) -> Option<IncomingMessage> {
+pub(crate) fn part_message(part: &Value) -> Option<IncomingMessage> {
     let kind = str_at(part, &["part_type"])?;
     if !matches!(kind, "comment" | "assignment" | "close" | "open") {
         return None;

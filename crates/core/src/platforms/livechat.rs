@@ -59,7 +59,7 @@ pub fn verify(body: &[u8], secret: &[u8]) -> Result<()> {
     }
 }
 
-fn user(u: &Value) -> Participant {
+pub(crate) fn user(u: &Value) -> Participant {
     let vendor_type = str_at(u, &["type"]).map(str::to_owned);
     let kind = match vendor_type.as_deref() {
         Some("customer") => Some(SenderType::Customer),
@@ -77,7 +77,7 @@ fn user(u: &Value) -> Participant {
 }
 
 /// A thread event as a message (`None` for events that are not messages or are internal).
-fn event_message(e: &Value, users: &[Participant]) -> Option<IncomingMessage> {
+pub(crate) fn event_message(e: &Value, users: &[Participant]) -> Option<IncomingMessage> {
     if str_at(e, &["visibility"]) == Some("agents") {
         return None;
     }

@@ -171,34 +171,7 @@ pub fn parse(headers: &Headers, body: &[u8]) -> Result<Vec<WebhookEvent>> {
                 .or_else(|| id_at(&root, &["chatId"]))
                 .ok_or_else(|| Error::invalid("chat", "the transcript has no chat id"))?;
             let customer = at(chat, &["visitor"]).map(visitor);
-            let list = at(chat, &["messages"])
-                .and_then(Value::as_array)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let mut messages = Vec::new();
-            for (n, m) in list.iter().enumerate() {
-                let Some(text) = str_at(m, &["msg"]).or_else(|| str_at(m, &["text"])) else {
-                    continue;
-                };
-                let word = str_at(m, &["sender", "t"]).or_else(|| str_at(m, &["sender", "type"]));
-                let sender = if kind_of(word) == SenderType::Customer {
-                    customer.clone().unwrap_or_default()
-                } else {
-                    Participant {
-                        id: id_at(m, &["sender", "id"]),
-                        name: str_at(m, &["sender", "n"]).map(str::to_owned),
-                        ..Participant::default()
-                    }
-                };
-                messages.push(message(
-                    format!("transcript:{n}"),
-                    text,
-                    word,
-                    sender,
-                    str_at(m, &["type"]),
-                    time_at(m, &["time"]),
-                ));
-            }
+            let messages = transcript_messages(chat, customer.as_ref());
             let ended_at = messages.iter().filter_map(|m| m.sent_at).max().or(time);
             (
                 id,
@@ -217,4 +190,41 @@ pub fn parse(headers: &Headers, body: &[u8]) -> Result<Vec<WebhookEvent>> {
         platform_conversation_id: Some(conversation_id),
         events,
     }])
+}
+
+/// The messages of a tawk.to chat object (`chat.messages[]`: `sender{t|type,n,id}`, `msg`,
+/// `type`, `time`), as the transcript webhook and the REST `chat.get` both carry them.
+pub(crate) fn transcript_messages(
+    chat: &Value,
+    customer: Option<&Participant>,
+) -> Vec<IncomingMessage> {
+    let list = at(chat, &["messages"])
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let mut messages = Vec::new();
+    for (n, m) in list.iter().enumerate() {
+        let Some(text) = str_at(m, &["msg"]).or_else(|| str_at(m, &["text"])) else {
+            continue;
+        };
+        let word = str_at(m, &["sender", "t"]).or_else(|| str_at(m, &["sender", "type"]));
+        let sender = if kind_of(word) == SenderType::Customer {
+            customer.cloned().unwrap_or_default()
+        } else {
+            Participant {
+                id: id_at(m, &["sender", "id"]),
+                name: str_at(m, &["sender", "n"]).map(str::to_owned),
+                ..Participant::default()
+            }
+        };
+        messages.push(message(
+            format!("transcript:{n}"),
+            text,
+            word,
+            sender,
+            str_at(m, &["type"]),
+            time_at(m, &["time"]),
+        ));
+    }
+    messages
 }

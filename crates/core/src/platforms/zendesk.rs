@@ -264,7 +264,7 @@ fn sunshine_user(u: &Value) -> Participant {
     }
 }
 
-fn sunshine_message(m: &Value) -> Option<IncomingMessage> {
+pub(crate) fn sunshine_message(m: &Value) -> Option<IncomingMessage> {
     if m.get("deleted").and_then(Value::as_bool) == Some(true) {
         return None;
     }

@@ -1,49 +1,252 @@
-//! Intercom server API client (thin for now: every operation reports `unsupported_operation`
-//! until the vendor calls land; the type is stable).
+//! Intercom REST API client (version pinned by the `Intercom-Version` header).
+//!
+//! Credentials (the plugin's `intercom_*` settings without the prefix): `api_key` (the
+//! access token, sent as `Bearer`), `admin_id` (the teammate our agents reply as; looked up
+//! with `GET /me` when absent). Calls: `GET /me`, `POST /contacts` (+ `POST
+//! /contacts/search` on a 409 conflict), `POST /conversations`, `POST
+//! /conversations/{id}/reply`, `GET /conversations/{id}`, `POST /events`.
+//!
+//! Nothing Intercom writes is idempotent (it has no idempotency keys), so writes are never
+//! resent after a timeout or a 5xx (see the HTTP layer).
 
-use serde_json::Value;
+use serde_json::{json, Map, Value};
 
+use super::http::{path_id, Auth, Request, VendorHttp};
 use super::{
-    unsupported, ClientConfig, Contact, HistoryPage, NewConversation, OutgoingMessage, Platform,
+    ClientConfig, Contact, HistoryPage, NewConversation, OutgoingAuthor, OutgoingMessage,
     RemoteConversation, RemoteMessage,
 };
-use crate::error::Result;
+use crate::error::{Error, ErrorCode, Result};
+use crate::platforms::intercom::{part_message, source_message};
 
-/// The Intercom client; holds its configuration.
+/// The REST API version we speak (a stable version of the vendor's published spec).
+pub const API_VERSION: &str = "2.14";
+/// Intercom's US region; EU/AU workspaces set the base URL in the settings.
+pub const BASE_URL: &str = "https://api.intercom.io";
+
+/// `{"type":"error.list","errors":[{"code","message"}]}` → (code, message).
+fn error_body(status: u16, b: &Value) -> (String, String) {
+    let first = &b["errors"][0];
+    (
+        first["code"]
+            .as_str()
+            .map_or_else(|| format!("http_{status}"), str::to_owned),
+        first["message"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+/// The Intercom client.
 #[derive(Debug, Clone)]
 pub struct IntercomClient {
     /// The configuration it was built from.
     pub config: ClientConfig,
+    http: VendorHttp,
+}
+
+fn id_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn missing(what: &str, raw: &Value) -> Error {
+    Error::new(
+        ErrorCode::PlatformError,
+        format!("intercom answered without {what}"),
+    )
+    .with("platform", "intercom")
+    .with(
+        "vendor_message",
+        raw.to_string().chars().take(300).collect::<String>(),
+    )
 }
 
 impl IntercomClient {
-    /// Builds the client from its configuration.
+    /// Builds the client; `invalid_argument` without an access token.
     pub fn new(config: ClientConfig) -> Result<Self> {
-        Ok(IntercomClient { config })
+        let token = config.credential("api_key")?.to_owned();
+        let http = VendorHttp::new(
+            &config,
+            BASE_URL,
+            Auth::Bearer(token),
+            &[("intercom-version", API_VERSION.to_owned())],
+            error_body,
+        )?;
+        Ok(IntercomClient { config, http })
     }
 
-    /// See [`super::PlatformClient::test_connection`].
+    /// The shared HTTP layer (base URL, health).
+    pub fn http(&self) -> &VendorHttp {
+        &self.http
+    }
+
+    /// `GET /me`: the admin the token belongs to and its workspace.
     pub async fn test_connection(&self) -> Result<Value> {
-        Err(unsupported(Platform::Intercom, "test_connection"))
+        let r = self.http.call(Request::get("/me")).await?;
+        Ok(json!({
+            "platform": "intercom",
+            "account": r.body["app"]["name"],
+            "workspace_id": r.body["app"]["id_code"],
+            "admin": { "id": r.body["id"], "name": r.body["name"], "email": r.body["email"] },
+            "api_version": API_VERSION,
+        }))
     }
 
-    /// See [`super::PlatformClient::upsert_contact`].
-    pub async fn upsert_contact(&self, _contact: &Contact) -> Result<String> {
-        Err(unsupported(Platform::Intercom, "upsert_contact"))
+    /// `POST /contacts`; on a 409 the existing contact is found with `POST /contacts/search`
+    /// by `external_id` (else e-mail).
+    pub async fn upsert_contact(&self, contact: &Contact) -> Result<String> {
+        if contact.external_id.is_none() && contact.email.is_none() {
+            return Err(Error::invalid(
+                "contact",
+                "an Intercom contact needs an external id or an e-mail",
+            ));
+        }
+        let mut body = json!({ "role": "user" });
+        for (k, v) in [
+            ("external_id", &contact.external_id),
+            ("email", &contact.email),
+            ("name", &contact.name),
+            ("phone", &contact.phone),
+        ] {
+            if let Some(v) = v {
+                body[k] = v.clone().into();
+            }
+        }
+        if !contact.attributes.is_empty() {
+            body["custom_attributes"] = Value::Object(contact.attributes.clone());
+        }
+        match self.http.call(Request::post("/contacts", body)).await {
+            Ok(r) => id_of(&r.body["id"]).ok_or_else(|| missing("a contact id", &r.body)),
+            Err(e) if e.details.get("http_status") == Some(&Value::from(409)) => {
+                let (field, value) = match (&contact.external_id, &contact.email) {
+                    (Some(x), _) => ("external_id", x.clone()),
+                    (None, Some(m)) => ("email", m.clone()),
+                    (None, None) => return Err(e),
+                };
+                let q = json!({ "query": { "field": field, "operator": "=", "value": value } });
+                let r = self
+                    .http
+                    .call(Request::post("/contacts/search", q).idempotent())
+                    .await?;
+                id_of(&r.body["data"][0]["id"]).ok_or(e)
+            }
+            Err(e) => Err(e),
+        }
     }
 
-    /// See [`super::PlatformClient::create_conversation`].
-    pub async fn create_conversation(&self, _conv: &NewConversation) -> Result<RemoteConversation> {
-        Err(unsupported(Platform::Intercom, "create_conversation"))
+    /// `POST /conversations` as the contact; Intercom answers with the first message,
+    /// which names the new conversation.
+    pub async fn create_conversation(&self, conv: &NewConversation) -> Result<RemoteConversation> {
+        let contact_id = match &conv.contact_id {
+            Some(id) => id.clone(),
+            None => self.upsert_contact(&conv.contact).await?,
+        };
+        if conv.body.trim().is_empty() {
+            return Err(Error::invalid("body", "the first message is empty"));
+        }
+        let body = json!({ "from": { "type": "user", "id": contact_id }, "body": conv.body });
+        let r = self
+            .http
+            .call(Request::post("/conversations", body))
+            .await?;
+        let id = id_of(&r.body["conversation_id"])
+            .ok_or_else(|| missing("a conversation id", &r.body))?;
+        Ok(RemoteConversation {
+            id,
+            contact_id: Some(contact_id),
+            first_message_id: id_of(&r.body["id"]),
+            raw: r.body,
+        })
     }
 
-    /// See [`super::PlatformClient::send_message`].
-    pub async fn send_message(&self, _id: &str, _msg: &OutgoingMessage) -> Result<RemoteMessage> {
-        Err(unsupported(Platform::Intercom, "send_message"))
+    /// The admin our agents reply as: `admin_id`, else the token's own admin (`GET /me`).
+    async fn admin_id(&self, given: &Option<String>) -> Result<String> {
+        if let Some(a) = given.as_ref().filter(|a| !a.is_empty()) {
+            return Ok(a.clone());
+        }
+        if let Some(a) = self.config.credentials.get("admin_id").and_then(id_of) {
+            return Ok(a);
+        }
+        let r = self.http.call(Request::get("/me")).await?;
+        id_of(&r.body["id"]).ok_or_else(|| missing("an admin id", &r.body))
     }
 
-    /// See [`super::PlatformClient::get_history`].
-    pub async fn get_history(&self, _id: &str, _cursor: Option<&str>) -> Result<HistoryPage> {
-        Err(unsupported(Platform::Intercom, "get_history"))
+    /// `POST /conversations/{id}/reply`: a contact reply (`author_id` = the contact id) or an
+    /// admin comment / note. Returns the new part's id (the conversation's last part).
+    pub async fn send_message(&self, id: &str, msg: &OutgoingMessage) -> Result<RemoteMessage> {
+        let body = match msg.author {
+            OutgoingAuthor::Customer => {
+                let user = msg.author_id.clone().ok_or_else(|| {
+                    Error::invalid("author_id", "a contact reply needs the contact id")
+                })?;
+                json!({ "message_type": "comment", "type": "user", "intercom_user_id": user, "body": msg.body })
+            }
+            OutgoingAuthor::Agent => json!({
+                "message_type": if msg.internal { "note" } else { "comment" },
+                "type": "admin",
+                "admin_id": self.admin_id(&msg.author_id).await?,
+                "body": msg.body,
+            }),
+        };
+        let path = format!("/conversations/{}/reply", path_id(id)?);
+        let r = self.http.call(Request::post(path, body)).await?;
+        let last = r.body["conversation_parts"]["conversation_parts"]
+            .as_array()
+            .and_then(|l| l.last())
+            .and_then(|p| id_of(&p["id"]));
+        Ok(RemoteMessage {
+            id: last,
+            conversation_id: id.to_owned(),
+            raw: r.body,
+        })
+    }
+
+    /// `GET /conversations/{id}` (plain text): the opening message and every visible part.
+    /// Intercom returns up to 500 parts at once, so there is a single page.
+    pub async fn get_history(&self, id: &str, _cursor: Option<&str>) -> Result<HistoryPage> {
+        let path = format!("/conversations/{}", path_id(id)?);
+        let r = self
+            .http
+            .call(Request::get(path).query("display_as", "plaintext"))
+            .await?;
+        let mut messages: Vec<_> = source_message(&r.body).into_iter().collect();
+        if let Some(parts) = r.body["conversation_parts"]["conversation_parts"].as_array() {
+            messages.extend(parts.iter().filter_map(part_message));
+        }
+        Ok(HistoryPage {
+            messages,
+            next_cursor: None,
+        })
+    }
+
+    /// `POST /events`: a data event on the contact's timeline (e.g. `booking-created`), for
+    /// Intercom's own segments and campaigns.
+    pub async fn submit_data_event(
+        &self,
+        event_name: &str,
+        user_id: &str,
+        created_at: i64,
+        metadata: &Map<String, Value>,
+    ) -> Result<()> {
+        if event_name.is_empty() || user_id.is_empty() {
+            return Err(Error::invalid(
+                "event_name",
+                "a data event needs a name and a user id",
+            ));
+        }
+        let mut body =
+            json!({ "event_name": event_name, "created_at": created_at, "user_id": user_id });
+        if !metadata.is_empty() {
+            body["metadata"] = Value::Object(metadata.clone());
+        }
+        self.http.call(Request::post("/events", body)).await?;
+        Ok(())
+    }
+
+    /// Pushes a WordPress user's details to their Intercom contact (create or find).
+    pub async fn sync_user(&self, contact: &Contact) -> Result<String> {
+        self.upsert_contact(contact).await
     }
 }

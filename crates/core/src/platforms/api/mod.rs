@@ -1,5 +1,6 @@
-//! Server-side API clients of the external chat platforms (issue #4, the half that talks to
-//! the vendors; the webhook half is in the parent module).
+//! Server-side API clients of the external chat platforms (the half that talks to the
+//! vendors; the webhook half is in the parent module). The retry, rate-limit, breaker and
+//! error-body rules all vendors share are in [`http`].
 //!
 //! # API (stable: the PHP classes and the other vendors build on it)
 //!
@@ -26,7 +27,11 @@
 //! Adding a vendor: a file `api/<vendor>.rs` with a struct exposing `new(ClientConfig)` and
 //! the five operations, a variant here and one arm in each `match`.
 
+pub mod drift;
+pub mod http;
 pub mod intercom;
+pub mod livechat;
+pub mod tawk;
 pub mod zendesk;
 
 use std::time::Duration;
@@ -202,8 +207,11 @@ pub fn unsupported(platform: Platform, operation: &str) -> Error {
 /// hold any vendor behind one type.
 #[derive(Debug)]
 pub enum PlatformClient {
-    Intercom(intercom::IntercomClient),
-    Zendesk(zendesk::ZendeskClient),
+    Intercom(Box<intercom::IntercomClient>),
+    Zendesk(Box<zendesk::ZendeskClient>),
+    LiveChat(Box<livechat::LiveChatClient>),
+    Drift(Box<drift::DriftClient>),
+    Tawk(Box<tawk::TawkClient>),
 }
 
 macro_rules! dispatch {
@@ -211,6 +219,9 @@ macro_rules! dispatch {
         match $self {
             PlatformClient::Intercom($c) => $e,
             PlatformClient::Zendesk($c) => $e,
+            PlatformClient::LiveChat($c) => $e,
+            PlatformClient::Drift($c) => $e,
+            PlatformClient::Tawk($c) => $e,
         }
     };
 }
@@ -218,15 +229,19 @@ macro_rules! dispatch {
 impl PlatformClient {
     /// Builds the client of `config.platform`, checking its credentials.
     pub fn new(config: ClientConfig) -> Result<Self> {
-        match config.platform {
-            Platform::Intercom => Ok(PlatformClient::Intercom(intercom::IntercomClient::new(
-                config,
-            )?)),
-            Platform::Zendesk => Ok(PlatformClient::Zendesk(zendesk::ZendeskClient::new(
-                config,
-            )?)),
-            p => Err(unsupported(p, "server_api_client")),
-        }
+        Ok(match config.platform {
+            Platform::Intercom => {
+                PlatformClient::Intercom(Box::new(intercom::IntercomClient::new(config)?))
+            }
+            Platform::Zendesk => {
+                PlatformClient::Zendesk(Box::new(zendesk::ZendeskClient::new(config)?))
+            }
+            Platform::LiveChat => {
+                PlatformClient::LiveChat(Box::new(livechat::LiveChatClient::new(config)?))
+            }
+            Platform::Drift => PlatformClient::Drift(Box::new(drift::DriftClient::new(config)?)),
+            Platform::Tawk => PlatformClient::Tawk(Box::new(tawk::TawkClient::new(config)?)),
+        })
     }
 
     /// The vendor of this client.
@@ -234,7 +249,16 @@ impl PlatformClient {
         match self {
             PlatformClient::Intercom(_) => Platform::Intercom,
             PlatformClient::Zendesk(_) => Platform::Zendesk,
+            PlatformClient::LiveChat(_) => Platform::LiveChat,
+            PlatformClient::Drift(_) => Platform::Drift,
+            PlatformClient::Tawk(_) => Platform::Tawk,
         }
+    }
+
+    /// What this process has seen of the vendor (see [`http::health`]).
+    pub fn health(&self) -> Value {
+        let base = dispatch!(self, c => c.http().base().to_owned());
+        http::health(self.platform(), &base)
     }
 
     /// Account / app identity, proving the credentials work (settings wizard).
@@ -274,6 +298,14 @@ impl PlatformClient {
     pub fn as_intercom(&self) -> Option<&intercom::IntercomClient> {
         match self {
             PlatformClient::Intercom(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The LiveChat client, for `transfer_chat`.
+    pub fn as_livechat(&self) -> Option<&livechat::LiveChatClient> {
+        match self {
+            PlatformClient::LiveChat(c) => Some(c),
             _ => None,
         }
     }
