@@ -10,6 +10,10 @@
 
 use bkx_core::chat::ChatService;
 use bkx_core::input::Input;
+use bkx_core::platforms::api::{
+    ClientConfig, Contact, NewConversation, OutgoingAuthor, OutgoingMessage, PlatformClient,
+};
+use bkx_core::platforms::identity::{widget_identity, Visitor};
 use bkx_core::platforms::{self, Platform};
 use bkx_core::store::DbConfig;
 use bkx_core::{Error, ErrorCode, Result};
@@ -18,11 +22,12 @@ use ext_php_rs::convert::IntoZval;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::{ZendClassObject, ZendHashTable, Zval};
 use serde_json::{json, Map, Value};
+use std::time::Duration;
 
 use crate::chat_manager::{parse_db, parse_relay};
 use crate::convert::{array_to_map, json_to_array};
 use crate::errors::IntoPhp;
-use crate::runtime::{with_service_relayed, RelayTarget};
+use crate::runtime::{block_on, with_service_relayed, RelayTarget};
 
 /// The contract every chat platform class fulfils, so WordPress code can swap platforms
 /// without knowing which one the site owner picked.
@@ -208,6 +213,258 @@ impl Setup {
     }
 }
 
+/// Vendor calls: the API client built from the same configuration.
+impl Setup {
+    fn client(&self, platform: Platform) -> Result<PlatformClient> {
+        let mut c = ClientConfig::new(platform, self.credentials.clone());
+        c.base_url = self.base_url.clone();
+        c.timeout = Duration::from_millis(self.timeout_ms.max(100) as u64);
+        PlatformClient::new(c)
+    }
+
+    /// The longest one PHP call may wait on a vendor, retries and 429 waits included.
+    fn limit(&self) -> Duration {
+        Duration::from_millis((self.timeout_ms.max(100) as u64) * 3 + 5_000)
+            .min(Duration::from_secs(30))
+    }
+
+    fn vendor<T, F, Fut>(&self, platform: Platform, f: F) -> Result<T>
+    where
+        F: FnOnce(PlatformClient) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let c = self.client(platform)?;
+        block_on(self.limit(), f(c))
+    }
+
+    fn test_connection(&self, platform: Platform) -> Result<Value> {
+        self.vendor(platform, |c| async move { c.test_connection().await })
+    }
+
+    /// The breaker's view of the vendor, or `unconfigured` naming the missing credential.
+    fn health(&self, platform: Platform) -> Value {
+        match self.client(platform) {
+            Ok(c) => c.health(),
+            Err(e) => json!({
+                "platform": platform.as_str(),
+                "status": "unconfigured",
+                "missing": e.details.get("field"),
+                "message": e.message,
+            }),
+        }
+    }
+
+    fn identity(&self, platform: Platform, visitor: &ZendHashTable) -> Result<Value> {
+        let v = array_to_map(visitor, "visitor")?;
+        let i = Input(&v);
+        let user_id = match v.get("user_id") {
+            Some(Value::Number(n)) => n.to_string(),
+            _ => i.opt_str("user_id", 255)?.unwrap_or_default().to_owned(),
+        };
+        let visitor = Visitor {
+            user_id,
+            email: i.opt_str("email", 254)?.map(str::to_owned),
+            name: i.opt_str("name", 255)?.map(str::to_owned),
+        };
+        widget_identity(platform, &self.credentials, &visitor, now())
+    }
+
+    fn embed(&self, platform: Platform, visitor: Option<&ZendHashTable>) -> Result<Value> {
+        let mut e = platforms::embed::embed_config(platform, &self.credentials)?;
+        if let Some(v) = visitor {
+            e["identity"] = self.identity(platform, v)?;
+        }
+        Ok(e)
+    }
+
+    fn fetch_history(&self, platform: Platform, id: &str, cursor: Option<String>) -> Result<Value> {
+        let id = id.to_owned();
+        let page = self.vendor(platform, |c| async move {
+            c.get_history(&id, cursor.as_deref()).await
+        })?;
+        Ok(json!({
+            "messages": page.messages.iter().map(|m| m.to_json()).collect::<Vec<_>>(),
+            "next_cursor": page.next_cursor,
+        }))
+    }
+
+    fn import_history(
+        &self,
+        platform: Platform,
+        id: &str,
+        cursor: Option<String>,
+    ) -> Result<Value> {
+        let pid = id.to_owned();
+        let page = self.vendor(platform, |c| async move {
+            c.get_history(&pid, cursor.as_deref()).await
+        })?;
+        let name = platform.as_str();
+        let pid = id.to_owned();
+        let o = self.run(name, |s| async move {
+            s.import_history(name, &pid, &page.messages)
+                .await
+                .map(|o| (o, page.next_cursor))
+        })?;
+        Ok(json!({ "outcome": o.0.to_json(), "next_cursor": o.1 }))
+    }
+
+    /// `platform_delivery` of a vendor call whose local part already succeeded.
+    fn delivery(r: Result<Value>) -> Value {
+        match r {
+            Ok(v) => v,
+            Err(e)
+                if e.code == ErrorCode::InvalidArgument
+                    && e.details
+                        .get("field")
+                        .and_then(Value::as_str)
+                        .is_some_and(|f| f.starts_with("credentials.")) =>
+            {
+                json!({ "status": "local_only", "reason": e.message })
+            }
+            Err(e) => {
+                json!({ "status": if e.details.contains_key("unsupported_operation") { "unsupported" } else { "failed" },
+                "error": { "code": e.code.as_str(), "message": e.message, "details": e.details } })
+            }
+        }
+    }
+
+    /// Records the conversation locally, then opens it on the vendor and links the ids. The
+    /// local record stays whatever the vendor answers (`platform_delivery` tells).
+    fn create_remote(&self, platform: Platform, conversation: &ZendHashTable) -> Result<Value> {
+        let name = platform.as_str();
+        let mut data = array_to_map(conversation, "conversation")?;
+        let contact = match data.remove("contact") {
+            Some(Value::Object(m)) => m,
+            Some(Value::Array(a)) if a.is_empty() => Map::new(),
+            Some(_) => return Err(Error::invalid("contact", "contact must be an array")),
+            None => Map::new(),
+        };
+        let mut contact = contact_from_map(contact)?;
+        if contact.external_id.is_none() {
+            contact.external_id = match (data.get("customer_id"), data.get("visitor_id")) {
+                (Some(Value::Number(n)), _) => Some(n.to_string()),
+                (_, Some(Value::String(v))) => Some(v.clone()),
+                _ => None,
+            };
+        }
+        data.insert("platform".into(), Value::String(name.to_owned()));
+        let (conv, first) =
+            self.run(name, |s| async move { s.create_conversation(&data).await })?;
+        let body = first
+            .as_ref()
+            .map(|m| bkx_core::sanitize::to_text(&m.body))
+            .unwrap_or_default();
+        let new = NewConversation {
+            contact,
+            contact_id: None,
+            subject: None,
+            body,
+            metadata: Map::from_iter([("bkx_conversation_id".to_owned(), Value::from(conv.id))]),
+        };
+        let remote = self.vendor(
+            platform,
+            |c| async move { c.create_conversation(&new).await },
+        );
+        let remote = remote.and_then(|rc| {
+            let link_msg = match (&first, &rc.first_message_id) {
+                (Some(m), Some(pm)) => Some((m.id, pm.clone())),
+                _ => None,
+            };
+            let (cid, pid, contact_id) = (conv.id, rc.id.clone(), rc.contact_id.clone());
+            self.run(name, |s| async move {
+                s.link_platform_ids(cid, Some(&pid), link_msg.as_ref().map(|(a, b)| (*a, b.as_str()))).await?;
+                if let Some(ct) = contact_id {
+                    let meta = json!({ "metadata": { "platform_contact_id": ct } });
+                    if let Value::Object(m) = meta {
+                        s.update_conversation(cid, &m).await?;
+                    }
+                }
+                Ok(())
+            })?;
+            Ok(json!({ "status": "sent", "platform_conversation_id": rc.id, "platform_contact_id": rc.contact_id }))
+        });
+        let fresh = self.run(name, |s| async move { s.get_conversation(conv.id).await })?;
+        let mut v = fresh.to_json();
+        if let Value::Object(o) = &mut v {
+            if let Some(m) = first {
+                o.insert("first_message".into(), m.to_json());
+            }
+            o.insert("platform_delivery".into(), Self::delivery(remote));
+        }
+        Ok(v)
+    }
+
+    /// Records the message locally, then posts it into the vendor's conversation when the
+    /// local one is linked to it (`platform_delivery` tells what the vendor did).
+    fn send_remote(
+        &self,
+        platform: Platform,
+        conversation_id: &str,
+        message: &ZendHashTable,
+    ) -> Result<Value> {
+        let name = platform.as_str();
+        let cid = local_id("conversation_id", conversation_id)?;
+        let mut m = array_to_map(message, "message")?;
+        let author_id = match m.remove("platform_author_id") {
+            Some(Value::Number(n)) => Some(n.to_string()),
+            Some(Value::String(s)) if !s.is_empty() => Some(s),
+            _ => None,
+        };
+        let (msg, _) = self.run(name, |s| async move { s.send_message(cid, &m).await })?;
+        let conv = self.run(name, |s| async move { s.get_conversation(cid).await })?;
+        let remote = match (
+            &conv.platform_conversation_id,
+            conv.platform.as_str() == name,
+        ) {
+            (Some(pid), true) => {
+                let author = if msg.sender_type == "customer" {
+                    OutgoingAuthor::Customer
+                } else {
+                    OutgoingAuthor::Agent
+                };
+                let author_id = author_id.or_else(|| match author {
+                    OutgoingAuthor::Customer => conv
+                        .metadata
+                        .get("platform_contact_id")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    OutgoingAuthor::Agent => None,
+                });
+                let out = OutgoingMessage {
+                    author,
+                    author_id,
+                    body: bkx_core::sanitize::to_text(&msg.body),
+                    internal: false,
+                    idempotency_key: Some(msg.id.to_string()),
+                };
+                let pid = pid.clone();
+                self.vendor(
+                    platform,
+                    |c| async move { c.send_message(&pid, &out).await },
+                )
+                .and_then(|rm| {
+                    if let Some(pm) = rm.id.clone() {
+                        let mid = msg.id;
+                        self.run(name, |s| async move {
+                            s.link_platform_ids(cid, None, Some((mid, &pm))).await
+                        })?;
+                    }
+                    Ok(json!({ "status": "sent", "platform_message_id": rm.id }))
+                })
+            }
+            _ => Ok(
+                json!({ "status": "local_only", "reason": "the conversation is not linked to the platform" }),
+            ),
+        };
+        let fresh = self.run(name, |s| async move { s.get_message(msg.id).await })?;
+        let mut v = fresh.to_json();
+        if let Value::Object(o) = &mut v {
+            o.insert("platform_delivery".into(), Self::delivery(remote));
+        }
+        Ok(v)
+    }
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -304,12 +561,13 @@ impl CustomPlatform {
     }
 }
 
-/// One PHP class per vendor, same shape; the vendor only changes the webhook scheme and
-/// the `platform` stored on conversations.
+/// One class per vendor, same shape: the vendor changes the webhook scheme, the API client,
+/// the widget and the identity scheme; the trailing items add the vendor's own methods.
 macro_rules! vendor_platform {
-    ($ty:ident, $php:literal, $variant:expr, $name:literal) => {
-        /// A vendor platform: its webhooks verified and ingested into the unified tables;
-        /// conversations and messages recorded there with `platform` set.
+    ($ty:ident, $php:literal, $variant:expr, $name:literal $(, $extra:item)*) => {
+        /// A vendor platform: conversations recorded in the unified tables and mirrored on
+        /// the vendor through its API; its webhooks verified and ingested; its widget and
+        /// identity verification described for the page.
         #[php_class]
         #[php(name = $php)]
         #[php(implements(PhpInterfaceChatPlatform))]
@@ -337,13 +595,16 @@ macro_rules! vendor_platform {
                 Ok(())
             }
 
-            /// Records a message in the unified conversation (local id as a string).
+            /// Records a message in the unified conversation (local id as a string), then
+            /// posts it into the vendor's conversation when the two are linked;
+            /// `platform_delivery` says `sent`, `failed` (with the error), `unsupported` or
+            /// `local_only`. The local message is kept whatever the vendor answers.
             pub fn send_message(
                 &self,
                 conversationId: String,
                 message: &ZendHashTable,
             ) -> PhpResult<ZBox<ZendHashTable>> {
-                arr(self.setup.send($name, &conversationId, message))
+                arr(self.setup.send_remote($variant, &conversationId, message))
             }
 
             /// Verifies a webhook delivery with `credentials['webhook_secret']`
@@ -356,12 +617,14 @@ macro_rules! vendor_platform {
                 arr(self.setup.receive($variant, headers, &rawBody))
             }
 
-            /// Records a conversation with `platform` set to this vendor.
+            /// Records a conversation with `platform` set to this vendor, then opens it on
+            /// the vendor (`contact` => `external_id`, `email`, `name`, `phone`) and links
+            /// the ids; `platform_delivery` tells how that went.
             pub fn create_conversation(
                 &self,
                 conversation: &ZendHashTable,
             ) -> PhpResult<ZBox<ZendHashTable>> {
-                arr(self.setup.create($name, conversation))
+                arr(self.setup.create_remote($variant, conversation))
             }
 
             /// `['messages' => [...], 'next_cursor' => ...]` of the unified conversation.
@@ -373,10 +636,59 @@ macro_rules! vendor_platform {
                 arr(self.setup.history($name, &conversationId, page))
             }
 
+            /// One page of a conversation's history as the vendor's API returns it
+            /// (normalised, bodies sanitised): `['messages', 'next_cursor']`.
+            pub fn fetch_history(
+                &self,
+                platformConversationId: String,
+                cursor: Option<String>,
+            ) -> PhpResult<ZBox<ZendHashTable>> {
+                arr(self.setup.fetch_history($variant, &platformConversationId, cursor))
+            }
+
+            /// Fetches one page from the vendor and stores what is missing in the unified
+            /// conversation (each vendor message once): `['outcome', 'next_cursor']`.
+            pub fn import_history(
+                &self,
+                platformConversationId: String,
+                cursor: Option<String>,
+            ) -> PhpResult<ZBox<ZendHashTable>> {
+                arr(self.setup.import_history($variant, &platformConversationId, cursor))
+            }
+
+            /// Calls the vendor with the configured credentials (the settings screen's "Test
+            /// connection"): the account it reached, or a `PlatformException`.
+            pub fn test_connection(&self) -> PhpResult<ZBox<ZendHashTable>> {
+                arr(self.setup.test_connection($variant))
+            }
+
+            /// What this PHP process has seen of the vendor: `status` `unknown`, `ok`,
+            /// `degraded`, `down` (calls paused) or `unconfigured`.
+            pub fn health(&self) -> PhpResult<ZBox<ZendHashTable>> {
+                arr(Ok(self.setup.health($variant)))
+            }
+
+            /// The vendor's widget for the page: `script_src`, `settings` (public ids
+            /// only), and with `$visitor` (`user_id`, `email`, `name`) its signed
+            /// `identity`. Secrets never appear in the result.
+            pub fn embed_widget(
+                &self,
+                visitor: Option<&ZendHashTable>,
+            ) -> PhpResult<ZBox<ZendHashTable>> {
+                arr(self.setup.embed($variant, visitor))
+            }
+
+            /// The identity attributes (hash / JWT) that verify `$visitor` to the widget.
+            pub fn widget_identity(&self, visitor: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
+                arr(self.setup.identity($variant, visitor))
+            }
+
             /// The configuration without secrets (which credential keys are set).
             pub fn describe(&self) -> PhpResult<ZBox<ZendHashTable>> {
                 arr(Ok(self.setup.describe($name)))
             }
+
+            $($extra)*
         }
     };
 }
@@ -385,19 +697,78 @@ vendor_platform!(
     IntercomPlatform,
     "BookingX\\Addons\\LiveChat\\IntercomPlatform",
     Platform::Intercom,
-    "intercom"
+    "intercom",
+    /// Sends a data event to the contact's Intercom timeline (`POST /events`).
+    pub fn track_event(
+        &self,
+        eventName: String,
+        userId: String,
+        metadata: Option<&ZendHashTable>,
+    ) -> PhpResult<bool> {
+        let meta = match metadata {
+            Some(m) => array_to_map(m, "metadata").php()?,
+            None => Map::new(),
+        };
+        let at = now();
+        self.setup
+            .vendor(Platform::Intercom, |c| async move {
+                match c.as_intercom() {
+                    Some(i) => i.submit_data_event(&eventName, &userId, at, &meta).await,
+                    None => Err(platforms::api::unsupported(c.platform(), "track_event")),
+                }
+            })
+            .php()?;
+        Ok(true)
+    },
+    /// Creates or finds the Intercom contact of a WordPress user (`external_id`, `email`,
+    /// `name`, `phone`); returns its Intercom id.
+    pub fn sync_user_data(&self, contact: &ZendHashTable) -> PhpResult<String> {
+        let c = contact_from(contact).php()?;
+        self.setup
+            .vendor(
+                Platform::Intercom,
+                |p| async move { p.upsert_contact(&c).await },
+            )
+            .php()
+    }
 );
 vendor_platform!(
     ZendeskPlatform,
     "BookingX\\Addons\\LiveChat\\ZendeskPlatform",
     Platform::Zendesk,
-    "zendesk"
+    "zendesk",
+    /// The messaging JWT that logs `$visitor` into the Zendesk widget.
+    pub fn authenticate_user(&self, visitor: &ZendHashTable) -> PhpResult<String> {
+        let v = self.setup.identity(Platform::Zendesk, visitor).php()?;
+        Ok(v["jwt"].as_str().unwrap_or_default().to_owned())
+    }
 );
 vendor_platform!(
     LiveChatPlatform,
     "BookingX\\Addons\\LiveChat\\LiveChatPlatform",
     Platform::LiveChat,
-    "livechat"
+    "livechat",
+    /// Transfers a LiveChat chat (`transfer_chat`) to a `group` or an `agent`.
+    pub fn transfer_chat(
+        &self,
+        platformChatId: String,
+        targetType: String,
+        targetIds: &ZendHashTable,
+    ) -> PhpResult<bool> {
+        let ids = match crate::convert::zval_list(targetIds, "target_ids").php()? {
+            Value::Array(a) => a,
+            _ => Vec::new(),
+        };
+        self.setup
+            .vendor(Platform::LiveChat, |c| async move {
+                match c.as_livechat() {
+                    Some(l) => l.transfer_chat(&platformChatId, &targetType, &ids).await,
+                    None => Err(platforms::api::unsupported(c.platform(), "transfer_chat")),
+                }
+            })
+            .php()?;
+        Ok(true)
+    }
 );
 vendor_platform!(
     DriftPlatform,
@@ -411,6 +782,25 @@ vendor_platform!(
     Platform::Tawk,
     "tawk"
 );
+
+/// A vendor contact from a PHP array (`external_id`, `email`, `name`, `phone`).
+fn contact_from(contact: &ZendHashTable) -> Result<Contact> {
+    contact_from_map(array_to_map(contact, "contact")?)
+}
+
+fn contact_from_map(m: Map<String, Value>) -> Result<Contact> {
+    let i = Input(&m);
+    Ok(Contact {
+        external_id: match m.get("external_id") {
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => i.opt_str("external_id", 255)?.map(str::to_owned),
+        },
+        email: i.opt_str("email", 254)?.map(str::to_owned),
+        name: i.opt_str("name", 255)?.map(str::to_owned),
+        phone: i.opt_str("phone", 50)?.map(str::to_owned),
+        attributes: Map::new(),
+    })
+}
 
 /// The settings key holding each vendor's webhook secret (the plugin's names).
 const WEBHOOK_SECRET_KEYS: [(&str, &str); 5] = [

@@ -51,6 +51,50 @@ fn build_runtime() -> Result<Runtime> {
         })
 }
 
+/// This process's state, (re)built after a fork.
+fn lock_process() -> Result<std::sync::MutexGuard<'static, Option<Process>>> {
+    // A poisoned lock only means an earlier call panicked (and PHP got an Error); the
+    // state inside is still a valid runtime and pools.
+    let mut guard = PROCESS.lock().unwrap_or_else(|p| p.into_inner());
+    let pid = std::process::id();
+    if guard.as_ref().is_some_and(|p| p.pid != pid) {
+        // Forked: the parent's runtime and sockets belong to the parent. Leak them rather
+        // than run destructors that would close or reuse shared file descriptors.
+        if let Some(old) = guard.take() {
+            std::mem::forget(old);
+        }
+    }
+    if guard.is_none() {
+        *guard = Some(Process {
+            pid,
+            rt: build_runtime()?,
+            services: HashMap::new(),
+        });
+    }
+    Ok(guard)
+}
+
+/// Runs `fut` (a vendor API call, no database) on this process's runtime, blocking until it
+/// completes or `limit` passes (`platform_unavailable`: a page must not wait on a vendor).
+pub fn block_on<T, Fut>(limit: Duration, fut: Fut) -> Result<T>
+where
+    Fut: Future<Output = Result<T>>,
+{
+    let mut guard = lock_process()?;
+    let process = guard
+        .as_mut()
+        .ok_or_else(|| Error::new(ErrorCode::StorageError, "runtime unavailable"))?;
+    process.rt.block_on(async move {
+        match tokio::time::timeout(limit, fut).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::new(
+                ErrorCode::PlatformUnavailable,
+                "the platform did not answer in time",
+            )),
+        }
+    })
+}
+
 /// Runs `f` with this process's chat service for `db`, blocking until it completes.
 pub fn with_service<T, F, Fut>(db: &DbConfig, platform: &str, f: F) -> Result<T>
 where
@@ -71,24 +115,7 @@ where
     F: FnOnce(ChatService) -> Fut,
     Fut: Future<Output = Result<T>>,
 {
-    // A poisoned lock only means an earlier call panicked (and PHP got an Error); the
-    // state inside is still a valid runtime and pools.
-    let mut guard = PROCESS.lock().unwrap_or_else(|p| p.into_inner());
-    let pid = std::process::id();
-    if guard.as_ref().is_some_and(|p| p.pid != pid) {
-        // Forked: the parent's runtime and sockets belong to the parent. Leak them rather
-        // than run destructors that would close or reuse shared file descriptors.
-        if let Some(old) = guard.take() {
-            std::mem::forget(old);
-        }
-    }
-    if guard.is_none() {
-        *guard = Some(Process {
-            pid,
-            rt: build_runtime()?,
-            services: HashMap::new(),
-        });
-    }
+    let mut guard = lock_process()?;
     let process = guard
         .as_mut()
         .ok_or_else(|| Error::new(ErrorCode::StorageError, "runtime unavailable"))?;

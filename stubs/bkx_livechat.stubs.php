@@ -165,6 +165,18 @@ namespace BookingX\Addons\LiveChat {
 
         public function getConversationHistory(string $conversationId, ?array $page = null): array {}
 
+        public function fetchHistory(string $platformConversationId, ?string $cursor = null): array {}
+
+        public function importHistory(string $platformConversationId, ?string $cursor = null): array {}
+
+        public function testConnection(): array {}
+
+        public function health(): array {}
+
+        public function embedWidget(?array $visitor = null): array {}
+
+        public function widgetIdentity(array $visitor): array {}
+
         public function describe(): array {}
 
         public function __construct(?array $config = null) {}
@@ -186,7 +198,23 @@ namespace BookingX\Addons\LiveChat {
 
         public function getConversationHistory(string $conversationId, ?array $page = null): array {}
 
+        public function fetchHistory(string $platformConversationId, ?string $cursor = null): array {}
+
+        public function importHistory(string $platformConversationId, ?string $cursor = null): array {}
+
+        public function testConnection(): array {}
+
+        public function health(): array {}
+
+        public function embedWidget(?array $visitor = null): array {}
+
+        public function widgetIdentity(array $visitor): array {}
+
         public function describe(): array {}
+
+        public function trackEvent(string $eventName, string $userId, ?array $metadata = null): bool {}
+
+        public function syncUserData(array $contact): string {}
 
         public function __construct(?array $config = null) {}
     }
@@ -207,7 +235,21 @@ namespace BookingX\Addons\LiveChat {
 
         public function getConversationHistory(string $conversationId, ?array $page = null): array {}
 
+        public function fetchHistory(string $platformConversationId, ?string $cursor = null): array {}
+
+        public function importHistory(string $platformConversationId, ?string $cursor = null): array {}
+
+        public function testConnection(): array {}
+
+        public function health(): array {}
+
+        public function embedWidget(?array $visitor = null): array {}
+
+        public function widgetIdentity(array $visitor): array {}
+
         public function describe(): array {}
+
+        public function transferChat(string $platformChatId, string $targetType, array $targetIds): bool {}
 
         public function __construct(?array $config = null) {}
     }
@@ -276,6 +318,18 @@ namespace BookingX\Addons\LiveChat {
 
         public function getConversationHistory(string $conversationId, ?array $page = null): array {}
 
+        public function fetchHistory(string $platformConversationId, ?string $cursor = null): array {}
+
+        public function importHistory(string $platformConversationId, ?string $cursor = null): array {}
+
+        public function testConnection(): array {}
+
+        public function health(): array {}
+
+        public function embedWidget(?array $visitor = null): array {}
+
+        public function widgetIdentity(array $visitor): array {}
+
         public function describe(): array {}
 
         public function __construct(?array $config = null) {}
@@ -304,7 +358,21 @@ namespace BookingX\Addons\LiveChat {
 
         public function getConversationHistory(string $conversationId, ?array $page = null): array {}
 
+        public function fetchHistory(string $platformConversationId, ?string $cursor = null): array {}
+
+        public function importHistory(string $platformConversationId, ?string $cursor = null): array {}
+
+        public function testConnection(): array {}
+
+        public function health(): array {}
+
+        public function embedWidget(?array $visitor = null): array {}
+
+        public function widgetIdentity(array $visitor): array {}
+
         public function describe(): array {}
+
+        public function authenticateUser(array $visitor): string {}
 
         public function __construct(?array $config = null) {}
     }

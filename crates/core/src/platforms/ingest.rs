@@ -82,7 +82,7 @@ pub struct EventOutcome {
 }
 
 impl EventOutcome {
-    fn to_json(&self) -> Value {
+    pub fn to_json(&self) -> Value {
         json!({
             "event_id": self.event_id,
             "event_type": self.event_type,
@@ -196,6 +196,24 @@ fn clip(s: &str, max: usize) -> String {
 fn plain(s: &str, max: usize) -> Option<String> {
     let t = clip(sanitize::to_text(s).trim(), max);
     (!t.is_empty()).then_some(t)
+}
+
+impl IncomingMessage {
+    /// The message as callers see it: the body sanitised exactly as it would be stored
+    /// (vendor HTML is never handed out raw), the author, time and attachment.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "platform_message_id": self.platform_message_id,
+            "sender_type": self.author.kind.map(SenderType::as_str),
+            "sender_name": self.author.name,
+            "sender_platform_id": self.author.id,
+            "bot": self.author.bot,
+            "body": vendor_body(&self.body, self.format).unwrap_or_default(),
+            "message_type": self.message_type,
+            "attachment_url": self.attachment_url,
+            "sent_at": self.sent_at.map(|t| t.and_utc().to_rfc3339()),
+        })
+    }
 }
 
 /// The stored body of a vendor message, or `None` when nothing visible is left.
@@ -583,6 +601,82 @@ impl Apply<'_> {
 }
 
 impl ChatService {
+    /// Stores what a vendor's API returned as a conversation's history (a
+    /// [`crate::platforms::api::HistoryPage`]) the way webhooks store messages: into the
+    /// conversation of `platform_conversation_id` (created when new), each vendor message
+    /// once, whether it arrived by webhook before or by an earlier import. The same page
+    /// imported twice is a `duplicate`.
+    pub async fn import_history(
+        &self,
+        platform: &str,
+        platform_conversation_id: &str,
+        messages: &[IncomingMessage],
+    ) -> Result<EventOutcome> {
+        let p = Platform::parse(platform)?;
+        let mut h = Sha256::new();
+        for m in messages {
+            h.update(
+                m.platform_message_id
+                    .as_deref()
+                    .unwrap_or(&m.body)
+                    .as_bytes(),
+            );
+            h.update([0]);
+        }
+        let digest = hex_encode(&h.finalize());
+        let ev = WebhookEvent {
+            event_id: format!("history:{}", &digest[..40]),
+            event_type: "history".into(),
+            platform_conversation_id: Some(platform_conversation_id.to_owned()),
+            events: messages
+                .iter()
+                .cloned()
+                .map(NormalizedEvent::MessageAdded)
+                .collect(),
+        };
+        let o = self.ingest_event(p, &prepare_event(&ev)).await?;
+        if o.status == IngestStatus::Stored {
+            if let Some(c) = o.conversation_id {
+                let mut notices =
+                    vec![crate::relay::RelayEvent::ConversationUpdated { conversation_id: c }];
+                for m in &o.message_ids {
+                    notices.extend(crate::relay::message_events(c, *m));
+                }
+                self.relay(&notices).await;
+            }
+        }
+        Ok(o)
+    }
+
+    /// Links a conversation, and optionally one of its messages, to their copies on the
+    /// vendor after we created them there (ids already set are kept: the first link wins).
+    /// `not_found` when the conversation does not exist.
+    pub async fn link_platform_ids(
+        &self,
+        conversation_id: u64,
+        platform_conversation_id: Option<&str>,
+        message: Option<(u64, &str)>,
+    ) -> Result<()> {
+        let store = self.store();
+        let mut c = store.pool().get_conn().await?;
+        conversations::get(&mut c, store, conversation_id, false)
+            .await?
+            .ok_or_else(|| Error::not_found("conversation", conversation_id))?;
+        if let Some(pid) = platform_conversation_id {
+            conversations::set_platform_conversation_id(
+                &mut c,
+                store,
+                conversation_id,
+                &webhook::fit_id(pid),
+            )
+            .await?;
+        }
+        if let Some((mid, pid)) = message {
+            messages::set_platform_message_id(&mut c, store, mid, &webhook::fit_id(pid)).await?;
+        }
+        Ok(())
+    }
+
     /// Stores a vendor webhook delivery (already verified with
     /// [`crate::platforms::verify`]) in the unified tables. `invalid_argument` when the body
     /// is not the vendor's JSON (nothing stored); `storage_error` when the database failed

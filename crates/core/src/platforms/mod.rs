@@ -19,6 +19,7 @@
 
 pub mod api;
 pub mod drift;
+pub mod embed;
 pub mod identity;
 mod ingest;
 pub mod intercom;

@@ -236,3 +236,25 @@ pub async fn save(q: &mut impl Queryable, store: &Store, c: &Conversation) -> Re
     .await?;
     Ok(())
 }
+
+/// Records the vendor's id of a conversation we opened on the vendor (only when none is
+/// set), so the vendor's webhooks about it land in the same row.
+pub async fn set_platform_conversation_id(
+    q: &mut impl Queryable,
+    store: &Store,
+    id: u64,
+    platform_conversation_id: &str,
+) -> Result<bool> {
+    let t = store.table(Table::Conversations);
+    let r = q
+        .exec_iter(
+            format!(
+                "UPDATE {t} SET platform_conversation_id = ? WHERE id = ? AND platform_conversation_id IS NULL"
+            ),
+            (platform_conversation_id, id),
+        )
+        .await?;
+    let n = r.affected_rows();
+    r.drop_result().await?;
+    Ok(n == 1)
+}

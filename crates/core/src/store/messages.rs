@@ -262,3 +262,25 @@ pub async fn last_id(q: &mut impl Queryable, store: &Store, conversation_id: u64
         .await?;
     Ok(v.flatten().unwrap_or(0))
 }
+
+/// Records the vendor's id of a message we sent to the vendor (only when none is set), so
+/// the vendor's webhook echo of it is recognised and not stored twice.
+pub async fn set_platform_message_id(
+    q: &mut impl Queryable,
+    store: &Store,
+    id: u64,
+    platform_message_id: &str,
+) -> Result<bool> {
+    let t = store.table(Table::Messages);
+    let r = q
+        .exec_iter(
+            format!(
+                "UPDATE {t} SET platform_message_id = ? WHERE id = ? AND platform_message_id IS NULL"
+            ),
+            (platform_message_id, id),
+        )
+        .await?;
+    let n = r.affected_rows();
+    r.drop_result().await?;
+    Ok(n == 1)
+}

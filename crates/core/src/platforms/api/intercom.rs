@@ -156,7 +156,8 @@ impl IntercomClient {
         Ok(RemoteConversation {
             id,
             contact_id: Some(contact_id),
-            first_message_id: id_of(&r.body["id"]),
+            // Named as the webhook normaliser names the conversation's source message.
+            first_message_id: id_of(&r.body["id"]).map(|m| format!("source:{m}")),
             raw: r.body,
         })
     }
