@@ -271,13 +271,14 @@ impl ChatManager {
         arr(&c.to_json())
     }
 
-    /// The platform object the settings name (`settings['platform']`, default `custom`):
-    /// a `ChatPlatformInterface` configured from the settings (credentials under
+    /// The platform object the settings name (`settings['platform']`, default `custom`),
+    /// or the one `$name` names (the settings screen tests a platform before switching to
+    /// it): a `ChatPlatformInterface` configured from the settings (credentials under
     /// `{platform}_*`, the vendor's webhook secret, `{platform}_base_url`), sharing this
     /// manager's database and relay.
-    pub fn platform(&self) -> PhpResult<ext_php_rs::types::Zval> {
+    pub fn platform(&self, name: Option<String>) -> PhpResult<ext_php_rs::types::Zval> {
         crate::platforms::from_settings(
-            &self.platform,
+            name.as_deref().unwrap_or(&self.platform),
             &self.settings,
             self.db.clone(),
             self.relay.clone(),

@@ -101,7 +101,7 @@ namespace BookingX\Addons\LiveChat {
 
         public function tagConversation(int $id, array $tags): array {}
 
-        public function platform(): mixed {}
+        public function platform(?string $name = null): mixed {}
 
         public function ingestWebhook(string $platform, array $headers, string $rawBody): array {}
 

@@ -13,6 +13,15 @@
  * - `clamav_address` (default empty) is added: where the ClamAV daemon that scans chat
  *   uploads listens (empty: `/var/run/clamav/clamd.ctl`, then `127.0.0.1:3310`; `off`: no
  *   scanning).
+ * - Vendor API and widget keys the spec lacks are added (all default empty): Intercom
+ *   `intercom_identity_mode` (`hash`: `user_hash`; `jwt`: Messenger security JWT) and
+ *   `intercom_admin_id`; Zendesk messaging `zendesk_app_id`, `zendesk_widget_key` (the Web
+ *   Widget snippet key), `zendesk_jwt_key_id` + `zendesk_jwt_secret` (visitor JWT); the
+ *   spec's `zendesk_api_key` / `zendesk_api_token` are the Sunshine Conversations API key id
+ *   and secret; `livechat_account_id` (with the PAT in `livechat_api_key`);
+ *   `drift_identity_secret` (signed identities) and `drift_user_id`; tawk.to
+ *   `tawk_property_id`, `tawk_widget_id`, `tawk_api_key` (REST) and `tawk_js_api_key`
+ *   (secure mode).
  * - Webhook secrets are added, one per vendor platform (default empty: that platform's
  *   webhook route refuses every delivery): `intercom_client_secret` (the Intercom app's
  *   client secret, which signs X-Hub-Signature; the spec's `intercom_secret_key` stays the
@@ -62,6 +71,8 @@ final class Settings {
 			'intercom_identity_verification' => true,
 			'intercom_secret_key'            => '',
 			'intercom_client_secret'         => '',
+			'intercom_identity_mode'         => 'hash',
+			'intercom_admin_id'              => '',
 
 			// Zendesk Configuration.
 			'zendesk_subdomain'              => '',
@@ -69,20 +80,31 @@ final class Settings {
 			'zendesk_api_token'              => '',
 			'zendesk_department'             => '',
 			'zendesk_webhook_secret'         => '',
+			'zendesk_app_id'                 => '',
+			'zendesk_widget_key'             => '',
+			'zendesk_jwt_key_id'             => '',
+			'zendesk_jwt_secret'             => '',
 
 			// LiveChat Configuration.
 			'livechat_license'               => '',
 			'livechat_api_key'               => '',
 			'livechat_group'                 => '',
 			'livechat_webhook_secret'        => '',
+			'livechat_account_id'            => '',
 
 			// Drift Configuration.
 			'drift_widget_id'                => '',
 			'drift_api_token'                => '',
 			'drift_verification_token'       => '',
+			'drift_identity_secret'          => '',
+			'drift_user_id'                  => '',
 
 			// tawk.to Configuration (added: webhooks; the spec has no tawk.to keys).
 			'tawk_webhook_secret'            => '',
+			'tawk_property_id'               => '',
+			'tawk_widget_id'                 => '',
+			'tawk_api_key'                   => '',
+			'tawk_js_api_key'                => '',
 
 			// Advanced: each vendor's API base URL (empty: the vendor's own; tests use a fake).
 			'intercom_base_url'              => '',
@@ -168,6 +190,7 @@ final class Settings {
 			'display_on_pages' => array( 'booking', 'services', 'checkout', 'all' ),
 			'widget_position'  => array( 'bottom-right', 'bottom-left' ),
 			'agent_assignment' => array( 'round_robin', 'load_balanced', 'manual' ),
+			'intercom_identity_mode' => array( 'hash', 'jwt' ),
 		);
 	}
 
@@ -184,6 +207,10 @@ final class Settings {
 			'zendesk_api_token',
 			'livechat_api_key',
 			'drift_api_token',
+			'zendesk_jwt_secret',
+			'drift_identity_secret',
+			'tawk_api_key',
+			'tawk_js_api_key',
 			'intercom_client_secret',
 			'zendesk_webhook_secret',
 			'livechat_webhook_secret',
@@ -424,6 +451,21 @@ final class Settings {
 					return $value;
 				}
 				return null;
+			case 'intercom_app_id':
+			case 'intercom_admin_id':
+			case 'zendesk_app_id':
+			case 'zendesk_widget_key':
+			case 'zendesk_jwt_key_id':
+			case 'livechat_license':
+			case 'livechat_account_id':
+			case 'livechat_group':
+			case 'drift_widget_id':
+			case 'drift_user_id':
+			case 'tawk_property_id':
+			case 'tawk_widget_id':
+				// Ids that end up in vendor URLs and scripts: letters, digits, '-', '_' only.
+				$value = trim( $value );
+				return ( '' === $value || preg_match( '/^[A-Za-z0-9_-]{1,100}$/D', $value ) ) ? $value : null;
 			case 'zendesk_subdomain':
 				$value = strtolower( trim( $value ) );
 				return ( '' === $value || preg_match( '/^[a-z0-9][a-z0-9-]{0,62}$/', $value ) ) ? $value : null;
