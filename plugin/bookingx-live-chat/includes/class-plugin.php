@@ -22,6 +22,7 @@ use BookingX\Addons\LiveChat\WP\REST\Bookings_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Quote_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Conversations_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Messages_Controller;
+use BookingX\Addons\LiveChat\WP\REST\Platforms_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Route_Hooks;
 use BookingX\Addons\LiveChat\WP\REST\Token_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Triggers_Controller;
@@ -157,6 +158,7 @@ final class Plugin {
 			new Webhooks_Controller( $chat, $access ),
 			new Widget_Config_Controller( $chat, $access ),
 			new Triggers_Controller( $chat, $access ),
+			new Platforms_Controller( $chat, $access ),
 		) as $controller ) {
 			$controller->register_routes();
 		}

@@ -47,6 +47,7 @@ final class Settings_Page {
 	public function register(): void {
 		add_action( 'admin_menu', array( $this, 'add_menu' ) );
 		add_action( 'admin_init', array( $this, 'add_fields' ) );
+		( new Platforms_Box( $this->chat ) )->register();
 		// Let chat managers without manage_options save through options.php.
 		add_filter( 'option_page_capability_' . Settings::GROUP, static fn() => Roles::MANAGE_SETTINGS );
 	}
@@ -271,6 +272,7 @@ final class Settings_Page {
 		echo '<div class="wrap">';
 		echo '<h1>' . esc_html__( 'Live Chat Settings', 'bookingx-live-chat' ) . '</h1>';
 		$this->render_status();
+		( new Platforms_Box( $this->chat ) )->render();
 		settings_errors( Settings::OPTION );
 		echo '<form method="post" action="' . esc_url( admin_url( 'options.php' ) ) . '">';
 		settings_fields( Settings::GROUP );
