@@ -10,7 +10,9 @@
  * It keeps a native conversation with CustomPlatform, then plays the vendor's part for tawk.to:
  * signs a chat-start webhook the way tawk.to does (HMAC-SHA1 of the raw body with the webhook
  * secret), hands it to TawkPlatform::receiveMessage() and prints the unified history. A forged
- * delivery is refused with a SignatureException and stores nothing.
+ * delivery is refused with a SignatureException and stores nothing. Last, an Intercom widget
+ * with a signed identity, and a connection test (set BKX_INTERCOM_URL to an API to reach;
+ * without one the test fails fast and the health shows it).
  */
 
 declare(strict_types=1);
@@ -19,6 +21,8 @@ use BookingX\Addons\LiveChat\ChatException;
 use BookingX\Addons\LiveChat\ChatManager;
 use BookingX\Addons\LiveChat\ChatPlatformInterface;
 use BookingX\Addons\LiveChat\CustomPlatform;
+use BookingX\Addons\LiveChat\IntercomPlatform;
+use BookingX\Addons\LiveChat\PlatformException;
 use BookingX\Addons\LiveChat\SignatureException;
 use BookingX\Addons\LiveChat\TawkPlatform;
 
@@ -81,6 +85,28 @@ try {
     $r = $tawk->receiveMessage(['X-Tawk-Signature' => hash_hmac('sha1', $body, $secret)], $body);
     echo "tawk.to delivery {$r['status']} as conversation #{$r['conversation_id']}:\n";
     show($tawk, (int) $r['conversation_id']);
+
+    // The widget of a vendor, with the logged-in customer's identity signed server-side:
+    // the page gets the script and the hash, never the secret.
+    $intercom = new IntercomPlatform([
+        'db' => $db,
+        'credentials' => ['app_id' => 'a86dr8yl', 'api_key' => 'token', 'secret_key' => 'identity-secret'],
+        // Point the API at your own server (or a test double) with BKX_INTERCOM_URL.
+        'base_url' => getenv('BKX_INTERCOM_URL') ?: null,
+        'timeout_ms' => 2000,
+    ]);
+    $embed = $intercom->embedWidget(['user_id' => '42', 'email' => 'ada@example.com', 'name' => 'Ada']);
+    printf("Intercom widget %s, user_hash %s\n", $embed['script_src'], $embed['identity']['user_hash']);
+
+    // "Test connection": a PlatformException with the vendor's code when it refuses, a
+    // platform_unavailable one (never a hang) when it cannot be reached.
+    try {
+        $account = $intercom->testConnection();
+        echo "Intercom answered: " . json_encode($account) . "\n";
+    } catch (PlatformException $e) {
+        printf("Intercom test failed: %s (%s)\n", $e->getMessage(), $e->getErrorCode());
+    }
+    echo "Intercom health: " . json_encode($intercom->health()) . "\n";
 } catch (ChatException $e) {
     fprintf(STDERR, "%s (%s)\n", $e->getMessage(), $e->getErrorCode());
     exit(1);
