@@ -215,9 +215,16 @@ class Messages_Controller extends Chat_Controller {
 			&& 'closed' !== ( $conversation['status'] ?? '' )
 			&& apply_filters( 'bkx_livechat_assign_on_reply', true, $conversation );
 
-		$stored = $this->call(
-			static function ( $manager ) use ( $conversation_id, $message ) {
-				return $manager->sendMessage( $conversation_id, $message );
+		// A conversation that lives on a vendor (Intercom, Zendesk...) gets the reply there
+		// too: the platform class stores it here first, then posts it to the vendor, and
+		// says how that went in `platform_delivery` (the local message is kept either way).
+		$platform = (string) ( $conversation['platform'] ?? 'custom' );
+		$remote   = 'custom' !== $platform && ! empty( $conversation['platform_conversation_id'] );
+		$stored   = $this->call(
+			static function ( $manager ) use ( $conversation_id, $message, $platform, $remote ) {
+				return $remote
+					? $manager->platform( $platform )->sendMessage( (string) $conversation_id, $message )
+					: $manager->sendMessage( $conversation_id, $message );
 			}
 		);
 		$this->forget( $conversation_id );
