@@ -7,9 +7,13 @@
  *   `{ok: true, account}` or `{ok: false, error: {code, message, details}}`, plus `health`.
  *   A failed test is a result, not a failed request: the answer is 200 either way.
  * - `GET /bookingx/v1/chat/platforms/health` — the health of every vendor platform.
+ * - `POST /bookingx/v1/chat/conversations/{id}/sync` — fetches a vendor conversation's
+ *   history from the vendor's API (one page; `cursor` for the next) and stores what the
+ *   webhooks did not bring, each vendor message once: `{outcome, next_cursor}`.
  *
- * Both need the `bkx_chat_manage_settings` capability (administrators, chat managers); with
- * cookie authentication WordPress requires the REST nonce.
+ * Test and health need the `bkx_chat_manage_settings` capability (administrators, chat
+ * managers), sync an agent of the conversation's site (staff); with cookie authentication
+ * WordPress requires the REST nonce.
  *
  * @package BookingX\Addons\LiveChat\WP
  */
@@ -62,6 +66,30 @@ class Platforms_Controller extends Chat_Controller {
 		);
 		register_rest_route(
 			$this->namespace,
+			'/chat/conversations/(?P<id>\d+)/sync',
+			array(
+				array(
+					'methods'             => WP_REST_Server::CREATABLE,
+					'callback'            => array( $this, 'sync' ),
+					'permission_callback' => array( $this, 'sync_permissions_check' ),
+					'args'                => array(
+						'id'     => array(
+							'description' => __( 'The conversation.', 'bookingx-live-chat' ),
+							'type'        => 'integer',
+							'minimum'     => 1,
+							'required'    => true,
+						),
+						'cursor' => array(
+							'description' => __( 'Where the previous page ended (its next_cursor).', 'bookingx-live-chat' ),
+							'type'        => 'string',
+							'maxLength'   => 500,
+						),
+					),
+				),
+			)
+		);
+		register_rest_route(
+			$this->namespace,
 			'/' . $this->rest_base . '/health',
 			array(
 				array(
@@ -88,6 +116,54 @@ class Platforms_Controller extends Chat_Controller {
 			is_user_logged_in() ? 'forbidden' : 'unauthenticated',
 			__( 'You are not allowed to manage the chat platforms.', 'bookingx-live-chat' )
 		);
+	}
+
+	/**
+	 * Staff only, and only for a conversation that lives on a vendor.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return true|\WP_Error
+	 */
+	public function sync_permissions_check( $request ) {
+		if ( ! $this->access->is_staff() ) {
+			return $this->access->denied();
+		}
+		$conversation = $this->conversation( (int) $request['id'] );
+		if ( is_wp_error( $conversation ) ) {
+			return $conversation;
+		}
+		if ( 'custom' === ( $conversation['platform'] ?? 'custom' ) || empty( $conversation['platform_conversation_id'] ) ) {
+			return REST_Errors::error(
+				'invalid_argument',
+				__( 'This conversation is not on an external platform.', 'bookingx-live-chat' ),
+				array( 'field' => 'id' )
+			);
+		}
+		return true;
+	}
+
+	/**
+	 * Imports one page of a vendor conversation's history.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|\WP_Error
+	 */
+	public function sync( $request ) {
+		$conversation = $this->conversation( (int) $request['id'] );
+		if ( is_wp_error( $conversation ) ) {
+			return $conversation;
+		}
+		$cursor = isset( $request['cursor'] ) && '' !== $request['cursor'] ? (string) $request['cursor'] : null;
+		$result = $this->call(
+			static function ( $manager ) use ( $conversation, $cursor ) {
+				return $manager->platform( (string) $conversation['platform'] )
+					->importHistory( (string) $conversation['platform_conversation_id'], $cursor );
+			}
+		);
+		if ( is_wp_error( $result ) ) {
+			return $result;
+		}
+		return new WP_REST_Response( $result, 200 );
 	}
 
 	/**
