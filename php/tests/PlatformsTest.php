@@ -153,4 +153,86 @@ final class PlatformsTest extends ChatTestCase
         self::assertStringNotContainsString('top-secret-token', json_encode($d));
         self::assertStringNotContainsString('tok-123', json_encode($d));
     }
+
+    private static function jwtParts(string $jwt, string $secret): array
+    {
+        [$h, $c, $sig] = explode('.', $jwt);
+        $b64 = static fn (string $s) => base64_decode(strtr($s, '-_', '+/'), false);
+        self::assertTrue(hash_equals(rtrim(strtr(base64_encode(hash_hmac('sha256', "$h.$c", $secret, true)), '+/', '-_'), '='), $sig), 'the JWT verifies with the secret');
+        return [json_decode($b64($h), true), json_decode($b64($c), true)];
+    }
+
+    public function testWidgetsAndIdentitiesFollowEachVendorsSchemeAndNeverShowSecrets(): void
+    {
+        $visitor = ['user_id' => 42, 'email' => 'ada@example.com', 'name' => 'Ada Lovelace'];
+
+        $intercom = new IntercomPlatform(['credentials' => ['app_id' => 'a86dr8yl', 'secret_key' => 'ic-identity-secret']]);
+        $e = $intercom->embedWidget($visitor);
+        self::assertSame('https://widget.intercom.io/widget/a86dr8yl', $e['script_src']);
+        self::assertSame('a86dr8yl', $e['settings']['app_id']);
+        self::assertSame(hash_hmac('sha256', '42', 'ic-identity-secret'), $e['identity']['user_hash']);
+        self::assertStringNotContainsString('ic-identity-secret', json_encode($e));
+        self::assertArrayNotHasKey('identity', $intercom->embedWidget(null), 'a guest gets no identity');
+        $jwtMode = new IntercomPlatform(['credentials' => ['app_id' => 'a', 'secret_key' => 'm-secret', 'identity_mode' => 'jwt']]);
+        [, $claims] = self::jwtParts($jwtMode->widgetIdentity($visitor)['intercom_user_jwt'], 'm-secret');
+        self::assertSame('42', $claims['user_id']);
+        self::assertGreaterThan(time(), $claims['exp']);
+
+        $zendesk = new ZendeskPlatform(['credentials' => ['widget_key' => 'zd-key', 'jwt_key_id' => 'app_65f', 'jwt_secret' => 'zd-secret']]);
+        $e = $zendesk->embedWidget($visitor);
+        self::assertSame('ze-snippet', $e['script_id']);
+        self::assertSame('https://static.zdassets.com/ekr/snippet.js?key=zd-key', $e['script_src']);
+        [$header, $claims] = self::jwtParts($e['identity']['jwt'], 'zd-secret');
+        self::assertSame('app_65f', $header['kid']);
+        self::assertSame(['user', '42', 'Ada Lovelace', 'ada@example.com'], [$claims['scope'], $claims['external_id'], $claims['name'], $claims['email']]);
+        self::assertSame($e['identity']['jwt'], $zendesk->authenticateUser($visitor));
+
+        $drift = new DriftPlatform(['credentials' => ['widget_id' => 'x7k2m', 'identity_secret' => 'dr-secret']]);
+        [, $claims] = self::jwtParts($drift->widgetIdentity($visitor)['user_jwt'], 'dr-secret');
+        self::assertSame('42', $claims['sub']);
+
+        $tawk = new TawkPlatform(['credentials' => ['property_id' => '5f1b2c', 'widget_id' => '1abc', 'js_api_key' => str_repeat('k', 40)]]);
+        $e = $tawk->embedWidget($visitor);
+        self::assertSame('https://embed.tawk.to/5f1b2c/1abc', $e['script_src']);
+        self::assertSame(hash_hmac('sha256', 'ada@example.com', str_repeat('k', 40)), $e['identity']['visitor']['hash']);
+
+        $live = new LiveChatPlatform(['credentials' => ['license' => '12345678', 'group' => '2']]);
+        $e = $live->embedWidget($visitor);
+        self::assertSame(['license' => 12345678, 'group' => 2], $e['settings']);
+        self::assertSame('ada@example.com', $e['identity']['customer']['email']);
+
+        // Ids that would break out of the script URL, and missing secrets, are refused by name.
+        $e = $this->expectChatError(fn () => (new IntercomPlatform(['credentials' => ['app_id' => 'x"><script>']]))->embedWidget(null), InvalidArgumentException::class, 'invalid_argument');
+        self::assertSame('credentials.app_id', $e->getDetails()['field']);
+        $e = $this->expectChatError(fn () => (new DriftPlatform(['credentials' => ['widget_id' => 'x']]))->widgetIdentity($visitor), InvalidArgumentException::class, 'invalid_argument');
+        self::assertSame('credentials.identity_secret', $e->getDetails()['field']);
+    }
+
+    public function testAVendorThatCannotBeReachedNeverCostsTheLocalRecordNorHangs(): void
+    {
+        // Nothing listens on port 1: every call is refused at once.
+        $p = new IntercomPlatform($this->config(['api_key' => 'tok']) + ['base_url' => 'http://127.0.0.1:1', 'timeout_ms' => 300]);
+        $started = microtime(true);
+        $conv = $p->createConversation(['visitor_id' => self::visitorId(), 'contact' => ['email' => 'ada@example.com'], 'message' => ['body' => 'Is 3pm free?']]);
+        self::assertLessThan(5.0, microtime(true) - $started, 'bounded by the retry policy');
+        self::assertSame('failed', $conv['platform_delivery']['status']);
+        self::assertSame('platform_unavailable', $conv['platform_delivery']['error']['code']);
+        self::assertSame('intercom', self::rawRow('conversations', (int) $conv['id'])['platform'], 'the conversation is kept');
+        self::assertSame('Is 3pm free?', $conv['first_message']['body']);
+        $health = $p->health();
+        self::assertSame('degraded', $health['status']);
+        self::assertGreaterThanOrEqual(1, $health['consecutive_failures']);
+        $e = $this->expectChatError(fn () => $p->testConnection(), PlatformException::class, 'platform_unavailable');
+        self::assertSame('intercom', $e->getDetails()['platform']);
+
+        // Without API credentials the platform only records, and says so.
+        $local = new IntercomPlatform($this->config());
+        $conv = $local->createConversation(['visitor_id' => self::visitorId(), 'message' => ['body' => 'Hi']]);
+        self::assertSame('local_only', $conv['platform_delivery']['status']);
+        self::assertSame('unconfigured', $local->health()['status']);
+        // tawk.to's API cannot open conversations: said plainly, the local one is kept.
+        $tawk = new TawkPlatform($this->config(['api_key' => 'k', 'property_id' => 'p1']) + ['base_url' => 'http://127.0.0.1:1']);
+        $conv = $tawk->createConversation(['visitor_id' => self::visitorId(), 'message' => ['body' => 'Hi']]);
+        self::assertSame('unsupported', $conv['platform_delivery']['status']);
+    }
 }
