@@ -75,6 +75,11 @@ if want rust; then
     step "cargo test" cargo test --workspace --no-fail-fast
 fi
 
+if want rust; then
+    # The fake vendors the platform tests run against: they must behave as the vendors do.
+    step "fake chat vendors (tests/fakes)" node --test tests/fakes/
+fi
+
 if want chatd; then
     # The daemon with the official socket.io-client: protocol, faults, flood, Redis.
     step "bkx-chatd protocol (tests/chatd)" env BKX_CHATD_BIN="$BKX_ROOT/target/release/bkx-chatd" tests/chatd/run.sh

@@ -141,10 +141,20 @@ impl DriftClient {
             .call(Request::post("/conversations/new", body))
             .await?;
         let id = id_of(&r.body["id"]).ok_or_else(|| missing("a conversation id", &r.body))?;
+        // Drift's answer does not name the opening message; read it back (a read, safe to
+        // retry) so the copy a webhook or a history import brings is recognised. Best
+        // effort: the conversation exists whether or not this works.
+        let first_message_id = match self.get_history(&id, None).await {
+            Ok(page) => page
+                .messages
+                .first()
+                .and_then(|m| m.platform_message_id.clone()),
+            Err(_) => None,
+        };
         Ok(RemoteConversation {
             id,
             contact_id: id_of(&r.body["contactId"]),
-            first_message_id: None,
+            first_message_id,
             raw: r.body,
         })
     }
