@@ -43,29 +43,6 @@ final class PlatformOutageTest extends E2ETestCase
         self::$vendor = null;
     }
 
-    /** Saves settings through options.php with the screen's own hidden fields. */
-    private function save(array $values): void
-    {
-        $admin = $this->admin();
-        $page = $admin->get(self::PAGE);
-        $this->assertSame(200, $page->status);
-        $document = new \DOMDocument();
-        libxml_use_internal_errors(true);
-        $document->loadHTML($page->body);
-        libxml_clear_errors();
-        $fields = [];
-        foreach ((new \DOMXPath($document))->query('//form[contains(@action, "options.php")]//input[@type="hidden"]') as $h) {
-            /** @var \DOMElement $h */
-            if (!str_contains($h->getAttribute('name'), '_form_booleans')) {
-                $fields[$h->getAttribute('name')] = $h->getAttribute('value');
-            }
-        }
-        foreach ($values as $key => $value) {
-            $fields["bkx_livechat_settings[$key]"] = $value;
-        }
-        $this->assertSame(302, $admin->postForm('/wp-admin/options.php', $fields)->status);
-    }
-
     /** The slowest of `$n` loads of `$path` by `$client`, in seconds, each asserted 200. */
     private function slowest(HttpClient $client, string $path, int $n = 3): float
     {
@@ -93,7 +70,7 @@ final class PlatformOutageTest extends E2ETestCase
         $baseline = $this->slowest($guest, '/');
         $secret = 'ic-' . bin2hex(random_bytes(12));
         try {
-            $this->save([
+            $this->saveSettings([
                 'platform' => 'intercom',
                 'intercom_app_id' => 'abc123',
                 'intercom_api_key' => 'tok-' . bin2hex(random_bytes(8)),
@@ -116,7 +93,7 @@ final class PlatformOutageTest extends E2ETestCase
             $this->assertLessThan(300, $r->status, $r->describe());
             $this->assertLessThan(1.0, microtime(true) - $t, 'webhook answered without waiting on the vendor');
         } finally {
-            $this->save(['platform' => 'custom', 'intercom_base_url' => '', 'intercom_client_secret' => ' ', 'intercom_api_key' => ' ', 'intercom_app_id' => '']);
+            $this->saveSettings(['platform' => 'custom', 'intercom_base_url' => '', 'intercom_client_secret' => ' ', 'intercom_api_key' => ' ', 'intercom_app_id' => '']);
         }
     }
 }

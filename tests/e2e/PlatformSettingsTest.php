@@ -13,43 +13,10 @@ final class PlatformSettingsTest extends E2ETestCase
 {
     private const PAGE = '/wp-admin/admin.php?page=bkx-livechat';
 
-    /** Saves settings through options.php with the screen's own hidden fields (nonce, referer). */
-    private function save(array $values): void
-    {
-        $admin = $this->admin();
-        $page = $admin->get(self::PAGE);
-        $this->assertSame(200, $page->status, 'the settings screen');
-        $document = new \DOMDocument();
-        libxml_use_internal_errors(true);
-        $document->loadHTML($page->body);
-        libxml_clear_errors();
-        $fields = [];
-        foreach ((new \DOMXPath($document))->query('//form[contains(@action, "options.php")]//input[@type="hidden"]') as $h) {
-            /** @var \DOMElement $h */
-            if (!str_contains($h->getAttribute('name'), '_form_booleans')) {
-                $fields[$h->getAttribute('name')] = $h->getAttribute('value');
-            }
-        }
-        $this->assertArrayHasKey('_wpnonce', $fields, 'the settings form carries a nonce');
-        foreach ($values as $key => $value) {
-            $fields["bkx_livechat_settings[$key]"] = $value;
-        }
-        $response = $admin->request('POST', Env::baseUrl() . '/wp-admin/options.php', http_build_query($fields), [
-            'Content-Type' => 'application/x-www-form-urlencoded',
-        ]);
-        $this->assertSame(302, $response->status, 'options.php saves: ' . substr($response->body, 0, 300));
-    }
-
     /** The settings option exactly as MySQL holds it. */
     private static function rawOption(): string
     {
-        $get = static fn (string $n, string $d): string => (string) (getenv($n) ?: $d);
-        $pdo = new \PDO(
-            sprintf('mysql:host=%s;port=%s;dbname=%s', $get('BKX_TEST_DB_HOST', '127.0.0.1'), $get('BKX_TEST_DB_PORT', '3306'), $get('BKX_TEST_DB_NAME', '')),
-            $get('BKX_TEST_DB_USER', 'root'),
-            $get('BKX_TEST_DB_PASS', '')
-        );
-        $stmt = $pdo->prepare('SELECT option_value FROM `' . $get('BKX_TEST_DB_PREFIX', 'wp_') . 'options` WHERE option_name = ?');
+        $stmt = self::siteDb()->prepare('SELECT option_value FROM ' . self::siteTable('options') . ' WHERE option_name = ?');
         $stmt->execute(['bkx_livechat_settings']);
         $value = $stmt->fetchColumn();
         self::assertIsString($value, 'the settings option is in the options table');
@@ -60,7 +27,7 @@ final class PlatformSettingsTest extends E2ETestCase
     {
         $secret = 'ic-' . bin2hex(random_bytes(16));
         $token = 'tok-' . bin2hex(random_bytes(16));
-        $this->save(['intercom_client_secret' => $secret, 'intercom_api_key' => $token]);
+        $this->saveSettings(['intercom_client_secret' => $secret, 'intercom_api_key' => $token]);
         try {
             $raw = self::rawOption();
             $this->assertStringNotContainsString($secret, $raw, 'the webhook secret is not stored in clear');
@@ -87,13 +54,13 @@ final class PlatformSettingsTest extends E2ETestCase
             $this->assertSame(401, $dump->status, $dump->describe());
 
             // Saving again with the password fields empty keeps them (still sealed, same secret).
-            $this->save([]);
+            $this->saveSettings([]);
             $again = unserialize(self::rawOption(), ['allowed_classes' => false]);
             $this->assertStringStartsWith('bkxsb1:', $again['intercom_client_secret']);
             $ok = $vendor->rest('POST', $route, [], $body, ['X-Hub-Signature' => 'sha1=' . hash_hmac('sha1', $body, $secret)], true);
             $this->assertLessThan(300, $ok->status, $ok->describe());
         } finally {
-            $this->save(['intercom_client_secret' => ' ', 'intercom_api_key' => ' ']);
+            $this->saveSettings(['intercom_client_secret' => ' ', 'intercom_api_key' => ' ']);
         }
         $cleared = unserialize(self::rawOption(), ['allowed_classes' => false]);
         $this->assertSame('', $cleared['intercom_client_secret'], 'a single space clears the secret');
@@ -102,13 +69,14 @@ final class PlatformSettingsTest extends E2ETestCase
     public function testEachVendorHasAnAdvancedApiBaseUrl(): void
     {
         try {
-            $this->save(['tawk_base_url' => 'http://127.0.0.1:9/', 'drift_base_url' => 'javascript:alert(1)']);
+            $this->saveSettings(['drift_base_url' => '']);
+            $this->saveSettings(['tawk_base_url' => 'http://127.0.0.1:9/', 'drift_base_url' => 'javascript:alert(1)']);
             $settings = unserialize(self::rawOption(), ['allowed_classes' => false]);
             $this->assertSame('http://127.0.0.1:9', $settings['tawk_base_url'], 'an http(s) URL is kept (no trailing slash)');
             $this->assertSame('', $settings['drift_base_url'], 'anything but http(s) is refused');
             $this->assertMatchesRegularExpression('#id="bkx_livechat_tawk_base_url"[^>]*value="http://127\.0\.0\.1:9"#', $this->admin()->get(self::PAGE)->body);
         } finally {
-            $this->save(['tawk_base_url' => '']);
+            $this->saveSettings(['tawk_base_url' => '']);
         }
         $this->assertSame('', unserialize(self::rawOption(), ['allowed_classes' => false])['tawk_base_url']);
     }
@@ -117,13 +85,13 @@ final class PlatformSettingsTest extends E2ETestCase
     {
         $secret = 'tawk-' . bin2hex(random_bytes(16));
         try {
-            $this->save(['platform' => 'tawk', 'tawk_webhook_secret' => $secret]);
+            $this->saveSettings(['platform' => 'tawk', 'tawk_webhook_secret' => $secret]);
             $page = $this->admin()->get(self::PAGE)->body;
             $this->assertStringNotContainsString($secret, $page, 'the secret is never shown in full');
             $this->assertStringContainsString('tawk_webhook_secret ••••' . substr($secret, -4), $page, 'which credential is saved, masked');
             $this->assertStringContainsString('/bookingx/v1/chat/tawk/webhook', $page, 'the webhook URL to paste into tawk.to');
         } finally {
-            $this->save(['platform' => 'custom', 'tawk_webhook_secret' => ' ']);
+            $this->saveSettings(['platform' => 'custom', 'tawk_webhook_secret' => ' ']);
         }
         $this->assertStringContainsString('native chat (custom)', $this->admin()->get(self::PAGE)->body);
     }

@@ -15,7 +15,6 @@ namespace BkxE2E;
 
 final class WebhooksTest extends E2ETestCase
 {
-    private const SETTINGS_PAGE = '/wp-admin/admin.php?page=bkx-livechat';
 
     /** @var array<string, string> setting => secret, saved once per run */
     private static array $secrets = [];
@@ -39,48 +38,13 @@ final class WebhooksTest extends E2ETestCase
                 'drift_verification_token' => 'dr-' . bin2hex(random_bytes(12)),
                 'tawk_webhook_secret' => bin2hex(random_bytes(20)),
             ];
-            $this->saveSecrets(self::$secrets);
+            $this->saveSettings(self::$secrets);
         }
     }
 
     /*
      * Helpers.
      */
-
-    /** Saves settings through the settings screen, the way an administrator does. */
-    private function saveSecrets(array $values): void
-    {
-        $admin = $this->admin();
-        $page = $admin->get(self::SETTINGS_PAGE);
-        $this->assertSame(200, $page->status, 'the settings screen');
-        $document = new \DOMDocument();
-        libxml_use_internal_errors(true);
-        $document->loadHTML($page->body);
-        libxml_clear_errors();
-        $xpath = new \DOMXPath($document);
-        $form = $xpath->query('//form[contains(@action, "options.php")]')->item(0);
-        $this->assertNotNull($form, 'the settings form');
-        $pairs = [];
-        foreach ($xpath->query('.//input[@type="hidden"]', $form) as $field) {
-            /** @var \DOMElement $field */
-            $pairs[] = [$field->getAttribute('name'), $field->getAttribute('value')];
-        }
-        foreach ($values as $key => $value) {
-            $this->assertNotNull(
-                $xpath->query('.//input[@name="bkx_livechat_settings[' . $key . ']"]', $form)->item(0),
-                "the settings screen has a field for $key"
-            );
-            $pairs[] = ['bkx_livechat_settings[' . $key . ']', $value];
-        }
-        // Only the hidden fields and the secrets: the sanitiser keeps every other setting.
-        $pairs = array_values(array_filter($pairs, static fn(array $p): bool => !str_contains($p[0], '_form_booleans')));
-        $body = implode('&', array_map(static fn(array $p): string => rawurlencode($p[0]) . '=' . rawurlencode($p[1]), $pairs));
-        $response = $admin->request('POST', Env::baseUrl() . '/wp-admin/options.php', $body, [
-            'Content-Type' => 'application/x-www-form-urlencoded',
-        ]);
-        $this->assertSame(302, $response->status, 'options.php saves: ' . substr($response->body, 0, 300));
-        $this->assertStringContainsString('settings-updated=true', (string) $response->header('Location'));
-    }
 
     /** A fixture with its ids made unique for this run. */
     private static function payload(string $path, array $replace = []): string

@@ -104,9 +104,14 @@ final class Platform_Health {
 		}
 		$stored              = (array) get_option( self::OPTION, array() );
 		$health['last_test'] = $stored[ $platform ] ?? null;
-		// A failed last test says more than a process that has not called the vendor yet.
-		if ( 'unknown' === ( $health['status'] ?? '' ) && is_array( $health['last_test'] ) ) {
-			$health['status'] = $health['last_test']['ok'] ? 'ok' : 'degraded';
+		// Processes do not share their breakers: the newest observation wins, this process's
+		// own calls or the last test (made by whichever process served it).
+		$test = $health['last_test'];
+		if ( is_array( $test ) && 'unconfigured' !== ( $health['status'] ?? '' ) ) {
+			$seen = max( (int) ( $health['last_success_at'] ?? 0 ), (int) ( $health['last_failure_at'] ?? 0 ) );
+			if ( (int) $test['checked_at'] >= $seen && 'down' !== ( $health['status'] ?? '' ) ) {
+				$health['status'] = $test['ok'] ? 'ok' : 'degraded';
+			}
 		}
 		return $health;
 	}

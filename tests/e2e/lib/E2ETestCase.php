@@ -106,6 +106,76 @@ abstract class E2ETestCase extends TestCase
         return $all;
     }
 
+    /**
+     * Saves settings the way an administrator does: the settings screen's own form (nonce,
+     * referer) posted to options.php with `$values` (setting => value). Each key must be a
+     * field the screen shows. The sanitiser keeps every setting not submitted.
+     *
+     * @param array<string, string> $values
+     */
+    protected function saveSettings(array $values): void
+    {
+        $admin = $this->admin();
+        $page = $admin->get('/wp-admin/admin.php?page=bkx-livechat');
+        $this->assertSame(200, $page->status, 'the settings screen');
+        $document = new \DOMDocument();
+        libxml_use_internal_errors(true);
+        $document->loadHTML($page->body);
+        libxml_clear_errors();
+        $xpath = new \DOMXPath($document);
+        $form = $xpath->query('//form[contains(@action, "options.php")]')->item(0);
+        $this->assertNotNull($form, 'the settings form');
+        $fields = [];
+        foreach ($xpath->query('.//input[@type="hidden"]', $form) as $h) {
+            /** @var \DOMElement $h */
+            if (!str_contains($h->getAttribute('name'), '_form_booleans')) {
+                $fields[$h->getAttribute('name')] = $h->getAttribute('value');
+            }
+        }
+        $this->assertArrayHasKey('_wpnonce', $fields, 'the settings form carries a nonce');
+        foreach ($values as $key => $value) {
+            $this->assertGreaterThan(
+                0,
+                $xpath->query('.//*[@name="bkx_livechat_settings[' . $key . ']"]', $form)->length,
+                "the settings screen has a field for $key"
+            );
+            $fields["bkx_livechat_settings[$key]"] = $value;
+        }
+        $response = $admin->request('POST', Env::baseUrl() . '/wp-admin/options.php', http_build_query($fields), [
+            'Content-Type' => 'application/x-www-form-urlencoded',
+        ]);
+        $this->assertSame(302, $response->status, 'options.php saves: ' . substr($response->body, 0, 300));
+        $this->assertStringContainsString('settings-updated=true', (string) $response->header('Location'));
+    }
+
+    /** The site's database (scripts/test.sh sets BKX_TEST_DB_*); fails loudly without it. */
+    protected static function siteDb(): \PDO
+    {
+        $env = static function (string $name): string {
+            $v = getenv($name);
+            if (false === $v) {
+                throw new \RuntimeException("$name is not set: this test reads the site's database (scripts/test.sh sets BKX_TEST_DB_*)");
+            }
+            return $v;
+        };
+        return new \PDO(
+            sprintf('mysql:host=%s;port=%d;dbname=%s;charset=utf8mb4', $env('BKX_TEST_DB_HOST'), (int) $env('BKX_TEST_DB_PORT'), $env('BKX_TEST_DB_NAME')),
+            $env('BKX_TEST_DB_USER'),
+            $env('BKX_TEST_DB_PASS'),
+            [\PDO::ATTR_ERRMODE => \PDO::ERRMODE_EXCEPTION]
+        );
+    }
+
+    /** A table name of the site (prefix from BKX_TEST_DB_PREFIX, checked). */
+    protected static function siteTable(string $name): string
+    {
+        $prefix = (string) (getenv('BKX_TEST_DB_PREFIX') ?: 'wp_');
+        if (!preg_match('/^[A-Za-z0-9_]+$/', $prefix . $name)) {
+            throw new \InvalidArgumentException('bad table name');
+        }
+        return '`' . $prefix . $name . '`';
+    }
+
     /*
      * Assertions.
      */

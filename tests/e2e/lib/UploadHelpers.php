@@ -38,19 +38,7 @@ trait UploadHelpers
     /** A raw column of an attachment row, read from the site's database. */
     protected static function attachmentColumn(int $id, string $column): string
     {
-        $env = static function (string $name): string {
-            $v = getenv($name);
-            if (false === $v) {
-                throw new \RuntimeException("$name is not set: this test reads the site's database (scripts/test.sh sets BKX_TEST_DB_*)");
-            }
-            return $v;
-        };
-        $pdo = new \PDO(
-            sprintf('mysql:host=%s;port=%d;dbname=%s;charset=utf8mb4', $env('BKX_TEST_DB_HOST'), (int) $env('BKX_TEST_DB_PORT'), $env('BKX_TEST_DB_NAME')),
-            $env('BKX_TEST_DB_USER'),
-            $env('BKX_TEST_DB_PASS'),
-            [\PDO::ATTR_ERRMODE => \PDO::ERRMODE_EXCEPTION]
-        );
+        $pdo = self::siteDb();
         $prefix = (string) (getenv('BKX_TEST_DB_PREFIX') ?: 'wp_');
         if (!preg_match('/^[A-Za-z0-9_]+$/', $prefix) || !preg_match('/^[a-z_]+$/', $column)) {
             throw new \InvalidArgumentException('bad prefix or column');

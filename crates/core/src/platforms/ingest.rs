@@ -178,6 +178,10 @@ enum Item {
         messages: Vec<Prepared>,
         ended_at: Option<NaiveDateTime>,
     },
+    /// A page of history fetched from the vendor's API (`import_history`): stored like
+    /// live messages, except that lines without a vendor id of their own (tawk.to's
+    /// `transcript:<n>`) are matched to live messages by sender and body, as transcripts are.
+    History(Vec<Prepared>),
 }
 
 #[derive(Debug, Clone)]
@@ -551,6 +555,23 @@ impl Apply<'_> {
                 self.message(tx, conv, m, false).await?;
             }
             Item::Closed(at) => self.close(conv, *at),
+            Item::History(list) => {
+                let mut live =
+                    messages::sender_bodies(tx, self.store, conv.id, TRANSCRIPT_PREFIX).await?;
+                for m in list {
+                    if m.platform_message_id.starts_with(TRANSCRIPT_PREFIX) {
+                        let kind = resolve_kind(conv, m);
+                        if let Some(pos) = live
+                            .iter()
+                            .position(|(s, b)| s == kind.as_str() && *b == m.row.body)
+                        {
+                            live.remove(pos);
+                            continue;
+                        }
+                    }
+                    self.message(tx, conv, m, false).await?;
+                }
+            }
             Item::Rated { rating, comment } => {
                 if let Some(r) = rating {
                     conv.rating = Some(i64::from(*r));
@@ -624,17 +645,15 @@ impl ChatService {
             h.update([0]);
         }
         let digest = hex_encode(&h.finalize());
-        let ev = WebhookEvent {
+        let ev = PreparedEvent {
             event_id: format!("history:{}", &digest[..40]),
             event_type: "history".into(),
-            platform_conversation_id: Some(platform_conversation_id.to_owned()),
-            events: messages
-                .iter()
-                .cloned()
-                .map(NormalizedEvent::MessageAdded)
-                .collect(),
+            conversation: Some(webhook::fit_id(platform_conversation_id)),
+            items: vec![Item::History(
+                messages.iter().filter_map(prepare_message).collect(),
+            )],
         };
-        let o = self.ingest_event(p, &prepare_event(&ev)).await?;
+        let o = self.ingest_event(p, &ev).await?;
         if o.status == IngestStatus::Stored {
             if let Some(c) = o.conversation_id {
                 let mut notices =
