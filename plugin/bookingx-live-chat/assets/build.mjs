@@ -3,6 +3,8 @@
  *
  *   src/loader.js        -> dist/loader.js   the widget loader (every page; budget 3 KB gz)
  *   src/chat/index.js    -> dist/chat.js     the chat UI + socket.io-client (on interaction)
+ *   src/vendor.js        -> dist/vendor.js   instead of chat.js on a vendor platform: boots the
+ *                           vendor's own widget (budget 2 KB gz)
  *   src/inbox/index.js   -> dist/inbox.js    the agent inbox (wp-admin), WordPress's React
  *                           dist/inbox.css
  *   dist/assets.php      versions (content hashes) and script dependencies, read by PHP
@@ -63,6 +65,7 @@ async function build() {
 	const used = new Set();
 	const results = await Promise.all([
 		esbuild.build({ ...common, entryPoints: [path.join(src, 'loader.js')], format: 'iife', outfile: path.join(dist, 'loader.js') }),
+		esbuild.build({ ...common, entryPoints: [path.join(src, 'vendor.js')], format: 'iife', outfile: path.join(dist, 'vendor.js') }),
 		esbuild.build({
 			...common,
 			entryPoints: [path.join(src, 'chat/index.js')],

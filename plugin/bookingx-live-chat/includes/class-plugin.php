@@ -23,6 +23,7 @@ use BookingX\Addons\LiveChat\WP\REST\Quote_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Conversations_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Messages_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Platforms_Controller;
+use BookingX\Addons\LiveChat\WP\REST\Platform_Widget_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Route_Hooks;
 use BookingX\Addons\LiveChat\WP\REST\Token_Controller;
 use BookingX\Addons\LiveChat\WP\REST\Triggers_Controller;
@@ -159,6 +160,7 @@ final class Plugin {
 			new Widget_Config_Controller( $chat, $access ),
 			new Triggers_Controller( $chat, $access ),
 			new Platforms_Controller( $chat, $access ),
+			new Platform_Widget_Controller( $chat, $access ),
 		) as $controller ) {
 			$controller->register_routes();
 		}

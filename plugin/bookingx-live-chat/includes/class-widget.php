@@ -7,7 +7,11 @@
  * - `assets/dist/loader.js` (~2 KB gzipped, deferred) draws the button. It sets no cookie,
  *   uses no storage and makes no request until the visitor interacts with the button.
  * - `assets/dist/chat.js` (the chat UI with socket.io-client) is fetched by the loader on
- *   that first interaction.
+ *   that first interaction. When the site uses a vendor platform (Intercom, Zendesk,
+ *   LiveChat, Drift, tawk.to) the second stage is `assets/dist/vendor.js` instead: it asks
+ *   `GET /chat/platform-widget` for the vendor's script, boot settings and the visitor's
+ *   signed identity, then loads the vendor's own widget. A vendor whose widget id is not
+ *   saved shows no widget at all.
  *
  * The configuration is printed as inline JSON (`#bkx-livechat-config`) and holds nothing
  * specific to the visitor — no nonce, no user name, no visitor id — so a page cache may serve
@@ -91,7 +95,7 @@ final class Widget {
 	public function is_visible(): bool {
 		$settings = Settings::get();
 		$visible  = ! empty( $settings['enabled'] )
-			&& 'custom' === $settings['platform']
+			&& self::platform_ready( $settings )
 			&& ! is_admin() && ! is_feed() && ! is_embed() && ! is_robots() && ! is_trackback()
 			&& self::page_matches( (array) $settings['display_on_pages'] );
 
@@ -105,6 +109,32 @@ final class Widget {
 		 * @param string[] $pages   The `display_on_pages` setting.
 		 */
 		return (bool) apply_filters( 'bkx_livechat_widget_visible', $visible, (array) $settings['display_on_pages'] );
+	}
+
+	/**
+	 * The setting each vendor's widget cannot load without (its id in the script URL).
+	 */
+	public const VENDOR_WIDGET_IDS = array(
+		'intercom' => 'intercom_app_id',
+		'zendesk'  => 'zendesk_widget_key',
+		'livechat' => 'livechat_license',
+		'drift'    => 'drift_widget_id',
+		'tawk'     => 'tawk_property_id',
+	);
+
+	/**
+	 * Whether the platform in use can show a widget: the native chat always; a vendor once
+	 * its widget id is saved (a vendor without one would show a broken widget).
+	 *
+	 * @param array<string, mixed> $settings The settings.
+	 */
+	public static function platform_ready( array $settings ): bool {
+		$platform = (string) $settings['platform'];
+		if ( 'custom' === $platform ) {
+			return true;
+		}
+		$key = self::VENDOR_WIDGET_IDS[ $platform ] ?? null;
+		return null !== $key && '' !== trim( (string) ( $settings[ $key ] ?? '' ) );
 	}
 
 	/**
@@ -218,7 +248,8 @@ final class Widget {
 			'platform'        => (string) $s['platform'],
 			'rest'            => esc_url_raw( rest_url( BKX_LIVECHAT_REST_NAMESPACE . '/' ) ),
 			'ajax'            => esc_url_raw( admin_url( 'admin-ajax.php' ) ),
-			'chat_js'         => esc_url_raw( self::asset_url( 'chat.js' ) ),
+			// The second stage: our chat UI, or the vendor's widget booted by vendor.js.
+			'chat_js'         => esc_url_raw( self::asset_url( 'custom' === (string) $s['platform'] ? 'chat.js' : 'vendor.js' ) ),
 			'color'           => $color,
 			'text_color'      => self::text_color( $color ),
 			'position'        => (string) $s['widget_position'],
