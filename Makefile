@@ -11,7 +11,8 @@
 #                     a Node.js Socket.IO reference server (bench/chat, needs MariaDB and node),
 #                     booking availability vs BookingX's own (bench/booking), 1 000 trigger rules
 #   make conformance  checks against the shared reference data (SHARED_REF, default ../shared/ref):
-#                     the sanitiser (DOMPurify payloads), Zendesk messaging webhook examples
+#                     the sanitiser (DOMPurify payloads), Zendesk messaging webhook examples,
+#                     our Intercom and Zendesk client requests against their OpenAPI documents
 #   make stop         stop the demo and test sites;  make clean  also removes build output
 
 SHELL := /bin/bash
@@ -108,6 +109,8 @@ bench: check-bench-script dist
 conformance: check-shared-ref build
 	$(PHP_WITH_EXT) php/conformance/run.php $(abspath $(SHARED_REF))
 	BKX_SHARED_REF=$(abspath $(SHARED_REF)) $(CARGO) test -p bkx-core --test sunshine_conformance -- --ignored
+	cd tests/fakes && npm ci --no-audit --no-fund --loglevel=error
+	node tests/fakes/conformance/check.mjs $(abspath $(SHARED_REF))
 
 stop:
 	@scripts/site.sh stop demo

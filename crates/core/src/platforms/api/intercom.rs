@@ -240,7 +240,18 @@ impl IntercomClient {
         let mut body =
             json!({ "event_name": event_name, "created_at": created_at, "user_id": user_id });
         if !metadata.is_empty() {
-            body["metadata"] = Value::Object(metadata.clone());
+            // The API's metadata values are strings (`create_data_event_request`).
+            let meta: Map<String, Value> = metadata
+                .iter()
+                .map(|(k, v)| {
+                    let s = match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    (k.clone(), Value::String(s))
+                })
+                .collect();
+            body["metadata"] = Value::Object(meta);
         }
         self.http.call(Request::post("/events", body)).await?;
         Ok(())
