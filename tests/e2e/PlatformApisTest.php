@@ -215,6 +215,14 @@ final class PlatformApisTest extends E2ETestCase
         $this->assertStatus(200, $sync);
         $this->assertCount(1, array_keys(self::bodies($id), $extra), 'a second sync stores nothing new');
 
+        // The vendor closes the conversation: the unified row says so.
+        $closing = ['intercom' => 'conversation.admin.closed', 'livechat' => 'chat_deactivated', 'tawk' => 'chat:end'][$vendor] ?? null;
+        if (null !== $closing) {
+            $closed = $this->webhook($vendor, $closing, ['conversation_id' => $platformId]);
+            $this->assertSame('stored', $closed['body']['status'] ?? null, json_encode($closed['body']));
+            $this->assertSame('closed', self::conversationRow($vendor, $platformId)['status']);
+        }
+
         // Only staff may sync; a customer of another conversation may not.
         $this->assertError(401, 'unauthenticated', $this->guest('sync-' . $vendor)->rest('POST', self::NS . "/chat/conversations/$id/sync"));
     }
