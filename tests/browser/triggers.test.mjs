@@ -95,6 +95,25 @@ test("time on page: nothing before the delay, one evaluate, the prompt, accept o
   await context.close();
 });
 
+test("the device is told apart: desktop, phone and tablet (a touch screen wider than a phone)", async () => {
+  const r = await rule({ trigger_type: "time_on_page", delay_seconds: 1, message: "Hello from the device test" });
+  await only(r.id);
+  const devices = [
+    ["desktop", {}],
+    ["mobile", { viewport: { width: 390, height: 800 }, hasTouch: true, isMobile: true }],
+    ["tablet", { viewport: { width: 1024, height: 1366 }, hasTouch: true, isMobile: true }],
+  ];
+  for (const [expected, opts] of devices) {
+    const context = await newContext(browser, opts);
+    const page = await context.newPage();
+    const seen = recorder(page);
+    await page.goto(PAGE());
+    await until(() => seen.some((s) => s.route === "evaluate"), `an evaluate call (${expected})`);
+    assert.equal(seen.find((s) => s.route === "evaluate").body.visitor.device, expected);
+    await context.close();
+  }
+});
+
 test("exit intent: the pointer leaving through the top shows the prompt; dismiss is recorded", async () => {
   const r = await rule({ trigger_type: "exit_intent", delay_seconds: 0, message: "Leaving already? We can help." });
   await only(r.id);

@@ -186,6 +186,20 @@ for (const vendor of Object.keys(VENDORS)) {
   });
 }
 
+test("a proactive prompt accepted on a vendor platform opens the vendor with its message", async () => {
+  await save({ platform: "intercom", ...VENDORS.intercom.settings });
+  const context = await newContext(browser);
+  const { page } = await visit(context, "intercom");
+  await widget(page).button.waitFor({ state: "visible" });
+  // What a fired trigger does (the trigger tests cover the sensors and the engine).
+  await page.evaluate(() => window.BKXLiveChat.prompt("Need a hand choosing a massage?", { rule_id: 1, variant: "A" }));
+  await page.locator("#bkx-livechat .bkx-accept").click();
+  await page.waitForFunction(() => window.__booted, null, { timeout: 10000 });
+  const booted = await page.evaluate(() => window.__booted);
+  assert.deepEqual(booted.queued[0], ["showNewMessage", "Need a hand choosing a massage?"]);
+  await context.close();
+});
+
 test("the settings screen refuses a vendor id that could break out of the script URL", async () => {
   await save({ platform: "intercom", intercom_app_id: "good1" });
   await save({ intercom_app_id: 'x"><script>alert(1)</script>' });

@@ -44,7 +44,7 @@
 	root.innerHTML =
 		'<style>' +
 		':host{all:initial}' +
-		'.bkx-launcher,.bkx-prompt,.bkx-panel{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2327}' +
+		'.bkx-launcher,.bkx-prompt,.bkx-panel{font:15px/1.45 system-ui,sans-serif;color:#1d2327}' +
 		'.bkx-launcher{all:unset;box-sizing:border-box;width:58px;height:58px;border-radius:50%;background:var(--c);color:var(--t);cursor:pointer;box-shadow:0 4px 16px rgba(0,0,0,.28);display:flex;align-items:center;justify-content:center;position:relative}' +
 		'.bkx-launcher:focus-visible{outline:3px solid var(--c);outline-offset:3px}' +
 		'.bkx-launcher svg{width:28px;height:28px;fill:currentColor}' +
@@ -190,7 +190,8 @@
 	const step = () => +((q('.bkx-form-active') || {}).className || '').replace(/.*step-(\d).*/s, '$1') || 0;
 	const service = () => +(q('.bkx-services-lists') || {}).value; // NaN (JSON null) without a form
 	const touch = w.matchMedia('(pointer:coarse)').matches;
-	const device = touch ? 'mobile' : 'desktop';
+	// A touch screen wider than a phone's is a tablet.
+	const device = touch ? (w.innerWidth > 767 ? 'tablet' : 'mobile') : 'desktop';
 	const secs = (t) => (now() - t) / 1e3;
 	function fire(event) {
 		// The rule's `pre`: {path (a substring of the path), device, step} must all hold.
