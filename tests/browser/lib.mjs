@@ -56,10 +56,22 @@ export async function newContext(browser, opts = {}) {
 
 /** Logs in through wp-login.php (real cookies, as a person would). */
 export async function login(page, user = ADMIN_USER, pass = ADMIN_PASS) {
-  await page.goto(`${BASE}/wp-login.php`);
-  await page.fill("#user_login", user);
-  await page.fill("#user_pass", pass);
-  await Promise.all([page.waitForURL(/wp-admin/), page.click("#wp-submit")]);
+  // wp-login.php's own scripts (user-profile.js with zxcvbn) load late and may reset the
+  // password field after it was filled, so a refused login is tried again (3 times) before
+  // failing with WordPress's own error text.
+  let error = "";
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await page.goto(`${BASE}/wp-login.php`, { waitUntil: "load" });
+    await page.fill("#user_login", user);
+    await page.fill("#user_pass", pass);
+    await page.click("#wp-submit");
+    await page.waitForLoadState("load");
+    if (/\/wp-admin\//.test(page.url())) {
+      return;
+    }
+    error = (await page.locator("#login_error").textContent().catch(() => "")) || page.url();
+  }
+  assert.fail(`could not log in as ${user}: ${error.trim()}`);
 }
 
 /** An agent (the administrator) logged in, on Live Chat → Inbox, connected to the daemon. */

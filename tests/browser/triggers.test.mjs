@@ -4,7 +4,7 @@
 // dismiss through /chat/triggers/events; nothing is requested before a rule fires.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { launch, newContext, login, PAGE, BASE, widget, shot } from "./lib.mjs";
+import { launch, newContext, login, openInbox, PAGE, BASE, widget, shot } from "./lib.mjs";
 import { adminRest, bookingPage, chooseServiceAndDay, setBusinessHours } from "./booking-lib.mjs";
 
 const NS = "/bookingx/v1";
@@ -137,12 +137,29 @@ test("exit intent: the pointer leaving through the top shows the prompt; dismiss
   await context.close();
 });
 
-test("booking hesitation: idle on the date step shows the prompt, then the chat opens with the form's context", async () => {
+test("booking hesitation: idle on the date step shows the prompt; with nobody online, accepting it returns to the booking form", async () => {
   const r = await rule({ trigger_type: "booking_hesitation", delay_seconds: 4, message: "Not sure which time suits you?" });
   await only(r.id);
+  // The agent of this file leaves the inbox (nobody online); the site caches who is online
+  // for 5 seconds.
+  await admin.goto(`${BASE}/wp-admin/admin.php?page=bkx-livechat`);
+  try {
+    await hesitateWithNobodyOnline();
+  } finally {
+    await admin.goto(`${BASE}/wp-admin/admin.php?page=bkx-livechat-inbox`);
+    await admin.locator(".bkx-inbox__conn.is-connected").waitFor();
+  }
+});
+
+async function hesitateWithNobodyOnline() {
+  await new Promise((res) => setTimeout(res, 5500));
   const context = await newContext(browser);
   const page = await context.newPage();
   const seen = recorder(page);
+  const decisions = [];
+  page.on("response", async (res) => {
+    if (/chat\/triggers\/evaluate/.test(res.url())) decisions.push(await res.json().catch(() => null));
+  });
   await bookingPage(page);
   await chooseServiceAndDay(page, "Massage");
   const bubble = page.locator("#bkx-livechat .bkx-prompt");
@@ -154,7 +171,38 @@ test("booking hesitation: idle on the date step shows the prompt, then the chat 
   // Idle for the rule's delay — or sooner, when the visitor kept changing the date.
   assert.ok(evaluation.body.visitor.idle_seconds >= 4 || evaluation.body.visitor.time_on_page > 0);
   await shot(page, "trigger-hesitation.png");
+  await until(() => decisions.length > 0, "the decision arrived");
   await page.locator("#bkx-livechat .bkx-accept").click();
-  await widget(page).panel.waitFor({ state: "visible" });
+  // Nobody can answer now (no agent is online in this test): the prompt offers the booking,
+  // so accepting it goes back to the booking form instead of a chat nobody would answer.
+  assert.equal(decisions[0].action, "booking", JSON.stringify(decisions[0]));
+  await until(() => page.evaluate(() => !!document.activeElement?.closest(".bkx-booking-form")), "the booking form has the focus");
+  assert.equal(await widget(page).panel.isVisible(), false, "no chat panel");
   await context.close();
+}
+
+test("booking hesitation with an agent online: the prompt opens the chat", async () => {
+  const r = await rule({ trigger_type: "booking_hesitation", delay_seconds: 2, message: "Can I help you pick a time?" });
+  await only(r.id);
+  const inbox = await openInbox(browser); // an agent online
+  // The site caches who is online for 5 seconds.
+  await new Promise((r) => setTimeout(r, 5500));
+  try {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    const decisions = [];
+    page.on("response", async (res) => {
+      if (/chat\/triggers\/evaluate/.test(res.url())) decisions.push(await res.json().catch(() => null));
+    });
+    await bookingPage(page);
+    await chooseServiceAndDay(page, "Massage");
+    await page.locator("#bkx-livechat .bkx-prompt").waitFor({ state: "visible", timeout: 20000 });
+    await until(() => decisions.length > 0, "the decision arrived");
+    assert.equal(decisions[0].action, "chat", JSON.stringify(decisions[0]));
+    await page.locator("#bkx-livechat .bkx-accept").click();
+    await widget(page).panel.waitFor({ state: "visible" });
+    await context.close();
+  } finally {
+    await inbox.context.close();
+  }
 });

@@ -21,6 +21,9 @@ final class Engagement {
 	/** The loader's rules (autoloaded: read on every page). */
 	public const OPTION = 'bkx_livechat_triggers';
 
+	/** Seconds the daemon's presence answer is cached. */
+	public const PRESENCE_TTL = 5;
+
 	/** Cache of the daemon's presence answer. */
 	public const PRESENCE_TRANSIENT = 'bkx_livechat_agents_online';
 
@@ -60,7 +63,7 @@ final class Engagement {
 	}
 
 	/**
-	 * Whether an agent is online: bkx-chatd's `GET /presence`, cached 15 seconds. Unknown
+	 * Whether an agent is online: bkx-chatd's `GET /presence`, cached PRESENCE_TTL seconds. Unknown
 	 * (daemon unreachable) counts as nobody, so a prompt never promises a live answer.
 	 */
 	public static function agents_online(): bool {
@@ -77,7 +80,9 @@ final class Engagement {
 				$online = is_array( $body ) && (int) ( $body['agents_online'] ?? 0 ) > 0;
 			}
 		}
-		set_transient( self::PRESENCE_TRANSIENT, $online ? 'yes' : 'no', 15 );
+		// Short: an agent coming online (or the last one leaving) shows within seconds, and a
+		// loopback call every few seconds costs nothing.
+		set_transient( self::PRESENCE_TRANSIENT, $online ? 'yes' : 'no', self::PRESENCE_TTL );
 		return $online;
 	}
 }

@@ -138,6 +138,15 @@ final class Widget {
 	}
 
 	/**
+	 * BookingX's booking page (its `bkx_set_booking_page` option), or '' without one.
+	 */
+	public static function booking_url(): string {
+		$page = (int) get_option( 'bkx_set_booking_page' );
+		$url  = $page > 0 ? get_permalink( $page ) : false;
+		return is_string( $url ) ? esc_url_raw( $url ) : '';
+	}
+
+	/**
 	 * The page rules of `display_on_pages`.
 	 *
 	 * @param string[] $kinds Selected kinds of pages.
@@ -277,6 +286,8 @@ final class Widget {
 				'accept'    => $uploads ? self::accept() : '',
 			),
 			'strings'         => self::strings( $max_upload ),
+			// Where a `booking` prompt sends visitors off a page without the booking form.
+			'booking_url'     => self::booking_url(),
 			// Proactive rules for the loader's sensors: ids, types, delays, pre-filters only.
 			'triggers'        => Engagement::compact(),
 		);

@@ -132,7 +132,8 @@ class Widget_Config_Controller extends Chat_Controller {
 				'platform'        => $string + array( 'description' => __( 'The chat platform of the site.', 'bookingx-live-chat' ) ),
 				'rest'            => $string + array( 'description' => __( 'Root URL of the bookingx/v1 REST namespace.', 'bookingx-live-chat' ) ),
 				'ajax'            => $string + array( 'description' => __( 'URL of admin-ajax.php (REST nonce of logged-in visitors).', 'bookingx-live-chat' ) ),
-				'chat_js'         => $string + array( 'description' => __( 'URL of the chat UI script the loader fetches on interaction.', 'bookingx-live-chat' ) ),
+				'chat_js'         => $string + array( 'description' => __( 'URL of the second stage the loader fetches on interaction: the chat UI, or vendor.js on a vendor platform.', 'bookingx-live-chat' ) ),
+				'booking_url'     => $string + array( 'description' => __( "BookingX's booking page ('' without one), where a booking prompt sends visitors.", 'bookingx-live-chat' ) ),
 				'color'           => $string + array( 'description' => __( 'Widget colour.', 'bookingx-live-chat' ) ),
 				'text_color'      => $string + array( 'description' => __( 'Text colour on the widget colour.', 'bookingx-live-chat' ) ),
 				'position'        => $string + array(

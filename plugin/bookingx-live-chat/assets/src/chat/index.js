@@ -602,9 +602,35 @@ function start(L) {
 		}
 	});
 
+	/**
+	 * A proactive prompt whose decision was `booking` (nobody can answer now, the visitor is
+	 * booking): accepting it takes the visitor to the booking form — on this page, or the
+	 * site's booking page — rather than to a chat nobody would answer.
+	 */
+	function toBooking() {
+		const t = L.trigger;
+		if (!t || t.action !== 'booking') {
+			return false;
+		}
+		L.trigger = null;
+		const form = document.querySelector('.bkx-booking-form');
+		if (form) {
+			form.scrollIntoView({ block: 'start' });
+			// The first field the visitor can use, on the step they are on.
+			const fields = [...form.querySelectorAll('.bkx-form-active select, .bkx-form-active input, .bkx-form-active button, select, input, button')];
+			fields.find((f) => (f.focus(), document.activeElement === f));
+			return true;
+		}
+		if (cfg.booking_url) {
+			window.location.assign(cfg.booking_url);
+			return true;
+		}
+		return false;
+	}
+
 	render();
 	L._register({
-		open: openPanel,
+		open: () => toBooking() || openPanel(),
 		close: () => close(true),
 		toggle: () => (open ? close(true) : openPanel()),
 	});
