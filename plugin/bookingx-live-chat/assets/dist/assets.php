@@ -5,5 +5,5 @@ return array(
 	'inbox.css' => array( 'version' => '79825f7ce016', ),
 	'inbox.js' => array( 'version' => '981172d3a249', 'dependencies' => array( 'wp-api-fetch', 'wp-components', 'wp-element', 'wp-i18n' ), ),
 	'loader.js' => array( 'version' => '5d2c6e46aeae', ),
-	'vendor.js' => array( 'version' => '5d153e322749', ),
+	'vendor.js' => array( 'version' => '2e03580c6d13', ),
 );

@@ -4,7 +4,9 @@
  *
  * - stray output (a PHP notice printed by some code during our callbacks) is captured and
  *   logged instead of corrupting the JSON;
- * - responses are never cached (they are per visitor, and may carry a new cookie);
+ * - responses are never cached (they are per visitor, and may carry a new cookie):
+ *   `Cache-Control: no-store, private`, also for logged-in users, for whom core's REST server
+ *   sends its own no-cache headers after ours (`nocache_headers` is filtered to keep ours);
  * - a guest's responses carry `X-BKX-Chat-Nonce`, so a widget that just got its visitor
  *   cookie from POST /chat/conversations can send the next message without a token call.
  *
@@ -23,6 +25,9 @@ defined( 'ABSPATH' ) || exit;
  * Cross-cutting REST behaviour of the chat routes.
  */
 final class Route_Hooks {
+
+	/** The Cache-Control of every chat route's response. */
+	public const CACHE_CONTROL = 'no-store, private';
 
 	/**
 	 * Guest identity.
@@ -117,7 +122,9 @@ final class Route_Hooks {
 		if ( ! self::is_chat_route( $request ) || ! $response instanceof WP_HTTP_Response ) {
 			return $response;
 		}
-		$response->header( 'Cache-Control', 'no-store, private' );
+		$response->header( 'Cache-Control', self::CACHE_CONTROL );
+		// Core sends wp_get_nocache_headers() after these for logged-in users: same value there.
+		add_filter( 'nocache_headers', array( $this, 'nocache_headers' ) );
 		if ( ! is_user_logged_in() ) {
 			$visitor_id = $this->visitor->current();
 			if ( null !== $visitor_id ) {
@@ -126,5 +133,19 @@ final class Route_Hooks {
 			$response->header( 'Vary', 'Cookie' );
 		}
 		return $response;
+	}
+
+	/**
+	 * Core's no-cache headers, sent after a chat route's response headers when a user is
+	 * logged in, keep the chat routes' `Cache-Control` (`no-store, private`) instead of
+	 * replacing it with `no-cache, must-revalidate, max-age=0`.
+	 *
+	 * @param array<string, string> $headers Header names and values.
+	 * @return array<string, string>
+	 */
+	public function nocache_headers( $headers ) {
+		$headers                  = (array) $headers;
+		$headers['Cache-Control'] = self::CACHE_CONTROL;
+		return $headers;
 	}
 }
