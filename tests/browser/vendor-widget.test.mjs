@@ -4,7 +4,9 @@
 // then vendor.js asks the site for the vendor's boot data and loads the vendor's documented
 // script, which the test stands in for (page.route) to record how it was booted. Logged in,
 // the visitor's identity is signed with the saved secrets (checked here with node:crypto);
-// a guest gets none; the page HTML never holds a secret or an identity.
+// a guest gets none; the page HTML never holds a secret or an identity. Also: the boot route
+// is never cached, answers JSON errors, a vendor without its id shows no widget, and a vendor
+// script that cannot load leaves our button with the spec's error (and a retry).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
@@ -46,8 +48,15 @@ const VENDORS = {
   intercom: {
     settings: { intercom_app_id: "a86dr8yl", intercom_identity_verification: true, intercom_secret_key: SECRETS.intercom_secret_key },
     script: /^https:\/\/widget\.intercom\.io\/widget\/a86dr8yl$/,
-    stub: `window.__booted = { settings: window.intercomSettings, queued: (window.Intercom.q || []).slice() };
-           window.Intercom = function () { (window.__calls = window.__calls || []).push([].slice.call(arguments)); };`,
+    // Intercom's script replays the stub's queue (Intercom.q) and calls onShow/onHide.
+    stub: `var q = (window.Intercom.q || []).slice(), on = {};
+           var plain = function (a) { return [].slice.call(a).filter(function (x) { return typeof x !== 'function'; }); };
+           window.__booted = { settings: window.intercomSettings, queued: q.map(plain) };
+           window.Intercom = function (c, f) { (window.__calls = window.__calls || []).push(plain(arguments));
+             if (c === 'onShow' || c === 'onHide') on[c] = f;
+             if ((c === 'show' || c === 'showNewMessage') && on.onShow) on.onShow();
+             if (c === 'hide' && on.onHide) on.onHide(); };
+           q.forEach(function (a) { window.Intercom.apply(null, a); });`,
   },
   zendesk: {
     settings: { zendesk_widget_key: "zd-widget-key", zendesk_jwt_key_id: "app_65f1", zendesk_jwt_secret: SECRETS.zendesk_jwt_secret },
@@ -60,8 +69,10 @@ const VENDORS = {
   livechat: {
     settings: { livechat_license: "12345678", livechat_group: "2" },
     script: /^https:\/\/cdn\.livechatinc\.com\/tracking\.js$/,
-    stub: `window.__booted = { lc: window.__lc };
-           window.LiveChatWidget = { call: function () { (window.__calls = window.__calls || []).push([].slice.call(arguments)); } };`,
+    // tracking.js takes over the documented stub's queue through its handler (_h).
+    stub: `var W = window.LiveChatWidget; window.__booted = { lc: window.__lc, v: W && W._v };
+           W._h = function (kind, args) { if (kind === 'call') (window.__calls = window.__calls || []).push(args); };
+           W._q.splice(0).forEach(function (n) { W._h.apply(null, n); });`,
   },
   drift: {
     settings: { drift_widget_id: "x7k2m9", drift_identity_secret: SECRETS.drift_identity_secret },
@@ -73,7 +84,9 @@ const VENDORS = {
   tawk: {
     settings: { tawk_property_id: "5f1b2c3d", tawk_widget_id: "1abcd", tawk_js_api_key: SECRETS.tawk_js_api_key },
     script: /^https:\/\/embed\.tawk\.to\/5f1b2c3d\/1abcd$/,
-    stub: `window.__booted = { visitor: window.Tawk_API.visitor || null };
+    stub: `var me = document.currentScript;
+           window.__booted = { visitor: window.Tawk_API.visitor || null, loadStart: window.Tawk_LoadStart instanceof Date,
+                               crossorigin: me && me.getAttribute('crossorigin'), charset: me && me.getAttribute('charset') };
            window.Tawk_API.maximize = function () { (window.__calls = window.__calls || []).push(['maximize']); };`,
   },
 };
@@ -93,17 +106,29 @@ async function save(values) {
   await Promise.all([page.waitForURL(/settings-updated=true/), page.locator('form[action*="options.php"] [type="submit"]').first().click()]);
 }
 
-/** A visitor's page with the vendor's script stood in for; records every request. */
-async function visit(context, vendor) {
+/**
+ * A visitor's page with the vendor's script stood in for; records every request and the boot
+ * route's answers. `fail`: the vendor's script cannot be loaded while it returns true.
+ */
+async function visit(context, vendor, fail = () => false) {
   const page = await context.newPage();
   const requests = [];
+  const boots = []; // responses of GET /chat/platform-widget
   page.on("request", (r) => requests.push(r.url()));
+  page.on("response", (r) => /platform-widget/.test(r.url()) && boots.push(r));
   await page.route(VENDOR_HOSTS, (route) => {
     const ok = VENDORS[vendor].script.test(route.request().url());
+    if (ok && fail()) return route.abort("connectionrefused");
     return route.fulfill({ status: ok ? 200 : 404, contentType: "application/javascript", body: ok ? VENDORS[vendor].stub : "" });
   });
   const response = await page.goto(PAGE(), { waitUntil: "load" });
-  return { page, requests, html: await response.text() };
+  return { page, requests, boots, html: await response.text() };
+}
+
+/** GET /chat/platform-widget outside a page: status, Cache-Control and JSON body. */
+async function bootRoute(context) {
+  const r = await context.request.get(`${BASE}/?rest_route=/bookingx/v1/chat/platform-widget`);
+  return { status: r.status(), cache: r.headers()["cache-control"] || "", body: await r.json() };
 }
 
 const b64json = (s) => JSON.parse(Buffer.from(s.replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("utf8"));
@@ -130,27 +155,52 @@ for (const vendor of Object.keys(VENDORS)) {
     await g.page.waitForFunction(() => window.__booted, null, { timeout: 10000 });
     assert.ok(g.requests.some((u) => u.includes("assets/dist/vendor.js")), "vendor.js, the second stage");
     assert.ok(g.requests.some((u) => /platform-widget/.test(u)), "the boot data came from the site");
+    const vendorRequests = g.requests.filter((u) => VENDOR_HOSTS.test(u));
+    assert.equal(vendorRequests.length, 1, "one request to the vendor: its script");
+    assert.match(vendorRequests[0], VENDORS[vendor].script);
+    assert.equal(g.boots.length, 1);
+    assert.equal(g.boots[0].headers()["cache-control"], "no-store, private", "the boot data is never cached");
+    assert.equal((await g.boots[0].json()).identity, undefined, "a guest gets no identity");
     const booted = await g.page.evaluate(() => window.__booted);
-    await g.page.waitForFunction(() => (window.__calls || []).length > 0 || window.__booted, null);
     if (vendor === "intercom") {
       assert.equal(booted.settings.app_id, "a86dr8yl");
+      assert.equal(booted.settings.api_base, "https://api-iam.intercom.io");
+      assert.equal(booted.settings.hide_default_launcher, true, "Intercom's own launcher is hidden: ours opens it");
       assert.equal(booted.settings.user_hash, undefined, "a guest has no identity");
-      assert.deepEqual(booted.queued[0], ["show"], "the click opens Intercom's messenger");
+      assert.equal(booted.settings.user_id, undefined);
+      // Queued before Intercom's script ran, or called after: either way the click opened it.
+      await g.page.waitForFunction(() => window.__booted.queued.concat(window.__calls || []).some((c) => c[0] === "show"));
+      // Our button stays the launcher and toggles the messenger.
+      await w.button.waitFor({ state: "visible" });
+      assert.equal(await w.button.getAttribute("aria-expanded"), "true");
+      await w.button.click();
+      await g.page.waitForFunction(() => (window.__calls || []).some((c) => c[0] === "hide"));
+      assert.equal(await w.button.getAttribute("aria-expanded"), "false");
     } else if (vendor === "zendesk") {
       assert.equal(booted.id, "ze-snippet", "the snippet is found by its id");
       assert.equal(booted.jwt, undefined);
       await g.page.waitForFunction(() => (window.__calls || []).some((c) => c[0] === "messenger" && c[1] === "open"));
     } else if (vendor === "livechat") {
       assert.deepEqual(booted.lc, { license: 12345678, group: 2 });
+      assert.equal(booted.v, "2.0", "the documented LiveChatWidget stub was in place");
       await g.page.waitForFunction(() => (window.__calls || []).some((c) => c[0] === "maximize"));
+      const calls = await g.page.evaluate(() => window.__calls);
+      assert.ok(!calls.some((c) => /^set_customer/.test(c[0])), "a guest is not named");
     } else if (vendor === "drift") {
       assert.ok(!booted.queued.some((c) => c[0] === "identify"), "a guest is not identified");
+      // The include URL's 5-minute bucket, as Drift's snippet computes it.
+      const bucket = Number(vendorRequests[0].match(/include\/(\d+)\//)[1]);
+      assert.equal(bucket % 300000, 0);
+      assert.ok(bucket >= Date.now() - 60000 && bucket <= Date.now() + 360000, "the current bucket");
       await g.page.waitForFunction(() => (window.__calls || []).some((c) => c[0] === "openChat"));
     } else if (vendor === "tawk") {
       assert.equal(booted.visitor, null);
+      assert.equal(booted.loadStart, true, "Tawk_LoadStart set before the script");
+      assert.equal(booted.crossorigin, "*");
+      assert.equal(booted.charset, "UTF-8");
       await g.page.waitForFunction(() => (window.__calls || []).some((c) => c[0] === "maximize"));
     }
-    await w.button.waitFor({ state: "hidden" }); // the vendor shows its own launcher now
+    if (vendor !== "intercom") await w.button.waitFor({ state: "hidden" }); // the vendor shows its own launcher now
     await guest.close();
 
     // The administrator, logged in: the identity is signed with the saved secret.
@@ -159,6 +209,12 @@ for (const vendor of Object.keys(VENDORS)) {
     assert.ok(!u.html.includes(me.email), "no identity printed into the page");
     await widget(u.page).button.click();
     await u.page.waitForFunction(() => window.__booted, null, { timeout: 10000 });
+    assert.ok(u.requests.some((r) => r.includes("action=rest-nonce")), "the REST nonce came from core's Ajax action");
+    assert.equal(u.boots[0].headers()["cache-control"], "no-store, private", "not even core's logged-in no-cache");
+    const identity = (await u.boots[0].json()).identity;
+    assert.ok(identity, "a logged-in visitor gets an identity");
+    const leaves = (v) => (v && typeof v === "object" ? Object.values(v).flatMap(leaves) : [String(v)]);
+    for (const s of leaves(identity).filter((s) => s.length >= 20)) assert.ok(!u.html.includes(s), "no signed identity in the page");
     if (vendor === "zendesk") await u.page.waitForFunction(() => window.__booted.jwt, null, { timeout: 10000 });
     const id = await u.page.evaluate(() => window.__booted);
     if (vendor === "intercom") {
@@ -196,7 +252,10 @@ test("a proactive prompt accepted on a vendor platform opens the vendor with its
   await page.locator("#bkx-livechat .bkx-accept").click();
   await page.waitForFunction(() => window.__booted, null, { timeout: 10000 });
   const booted = await page.evaluate(() => window.__booted);
-  assert.deepEqual(booted.queued[0], ["showNewMessage", "Need a hand choosing a massage?"]);
+  assert.ok(
+    booted.queued.some((c) => c[0] === "showNewMessage" && c[1] === "Need a hand choosing a massage?"),
+    "Intercom opens a new message with the prompt's text",
+  );
   await context.close();
 });
 
@@ -205,4 +264,47 @@ test("the settings screen refuses a vendor id that could break out of the script
   await save({ intercom_app_id: 'x"><script>alert(1)</script>' });
   await admin.page.goto(`${BASE}/wp-admin/admin.php?page=bkx-livechat`);
   assert.equal(await admin.page.locator('[name="bkx_livechat_settings[intercom_app_id]"]').inputValue(), "good1", "the bad id was not saved");
+});
+
+test("a vendor script that cannot load: our button stays with the spec's error, and the next click retries", async () => {
+  await save({ platform: "zendesk", ...VENDORS.zendesk.settings });
+  const context = await newContext(browser);
+  let down = true;
+  const { page, requests } = await visit(context, "zendesk", () => down);
+  const w = widget(page);
+  await w.button.click();
+  const status = page.locator("#bkx-livechat .bkx-prompt p");
+  await status.waitFor({ state: "visible", timeout: 10000 });
+  assert.equal(await status.textContent(), "Chat service temporarily unavailable.");
+  assert.equal(await w.button.getAttribute("title"), "Chat service temporarily unavailable.");
+  assert.ok(await w.button.isVisible(), "our button is still there");
+  assert.ok(!(await page.locator("#bkx-livechat .bkx-accept").isVisible()), "nothing to accept in an error");
+  // The vendor is back: the next click boots it.
+  down = false;
+  await w.button.click();
+  await page.waitForFunction(() => window.__booted, null, { timeout: 10000 });
+  assert.equal(await page.evaluate(() => document.querySelectorAll("script#ze-snippet").length), 1, "the failed script was removed");
+  await page.waitForFunction(() => (window.__calls || []).some((c) => c[0] === "messenger" && c[1] === "open"));
+  await w.button.waitFor({ state: "hidden" });
+  assert.equal(requests.filter((u) => /platform-widget/.test(u)).length, 2);
+  await context.close();
+});
+
+test("a vendor without its widget id shows no widget; the boot route answers JSON errors", async () => {
+  const guest = await newContext(browser);
+  await save({ platform: "zendesk", zendesk_widget_key: "" });
+  const { page, html } = await visit(guest, "zendesk");
+  assert.ok(!html.includes("bkx-livechat-config"), "no widget configuration in the page");
+  assert.equal(await page.locator("#bkx-livechat").count(), 0, "no widget");
+  let r = await bootRoute(guest);
+  assert.equal(r.status, 400, "the missing id is an invalid argument");
+  assert.equal(r.body.code, "invalid_argument");
+  assert.match(r.cache, /no-store/);
+
+  await save({ platform: "custom" });
+  r = await bootRoute(guest);
+  assert.equal(r.status, 404, "the native chat has no vendor widget");
+  assert.equal(r.body.code, "not_found");
+  assert.match(r.cache, /no-store/);
+  await guest.close();
 });
