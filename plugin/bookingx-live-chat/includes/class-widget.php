@@ -90,7 +90,8 @@ final class Widget {
 	}
 
 	/**
-	 * Whether this front-end request shows the native chat widget.
+	 * Whether this front-end request shows the chat widget: the native chat, or a vendor's
+	 * once its widget id is saved (`platform_ready()`).
 	 */
 	public function is_visible(): bool {
 		$settings = Settings::get();
