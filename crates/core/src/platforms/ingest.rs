@@ -559,15 +559,10 @@ impl Apply<'_> {
                 let mut live =
                     messages::sender_bodies(tx, self.store, conv.id, TRANSCRIPT_PREFIX).await?;
                 for m in list {
-                    if m.platform_message_id.starts_with(TRANSCRIPT_PREFIX) {
-                        let kind = resolve_kind(conv, m);
-                        if let Some(pos) = live
-                            .iter()
-                            .position(|(s, b)| s == kind.as_str() && *b == m.row.body)
-                        {
-                            live.remove(pos);
-                            continue;
-                        }
+                    if m.platform_message_id.starts_with(TRANSCRIPT_PREFIX)
+                        && take_repeat(&mut live, conv, m)
+                    {
+                        continue;
                     }
                     self.message(tx, conv, m, false).await?;
                 }
@@ -604,12 +599,7 @@ impl Apply<'_> {
                 let mut live =
                     messages::sender_bodies(tx, self.store, conv.id, TRANSCRIPT_PREFIX).await?;
                 for m in list {
-                    let kind = resolve_kind(conv, m);
-                    if let Some(pos) = live
-                        .iter()
-                        .position(|(s, b)| s == kind.as_str() && *b == m.row.body)
-                    {
-                        live.remove(pos);
+                    if take_repeat(&mut live, conv, m) {
                         continue;
                     }
                     self.message(tx, conv, m, true).await?;
@@ -618,6 +608,22 @@ impl Apply<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether `m` repeats a live message (same sender, same body) still in `live`; the match is
+/// used up, so a line said twice is matched twice at most.
+fn take_repeat(live: &mut Vec<(String, String)>, conv: &Conversation, m: &Prepared) -> bool {
+    let kind = resolve_kind(conv, m);
+    match live
+        .iter()
+        .position(|(s, b)| s == kind.as_str() && *b == m.row.body)
+    {
+        Some(pos) => {
+            live.remove(pos);
+            true
+        }
+        None => false,
     }
 }
 

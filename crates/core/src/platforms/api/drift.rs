@@ -9,12 +9,13 @@
 
 use serde_json::{json, Value};
 
-use super::http::{path_id, Auth, Request, VendorHttp};
+use super::http::{incomplete, path_id, vendor_id, Auth, Request, VendorHttp};
+use super::Platform;
 use super::{
     ClientConfig, Contact, HistoryPage, NewConversation, OutgoingAuthor, OutgoingMessage,
     RemoteConversation, RemoteMessage,
 };
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, Result};
 use crate::platforms::drift::message;
 
 /// Drift's API host.
@@ -41,26 +42,6 @@ pub struct DriftClient {
     /// The configuration it was built from.
     pub config: ClientConfig,
     http: VendorHttp,
-}
-
-fn id_of(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn missing(what: &str, raw: &Value) -> Error {
-    Error::new(
-        ErrorCode::PlatformError,
-        format!("drift answered without {what}"),
-    )
-    .with("platform", "drift")
-    .with(
-        "vendor_message",
-        raw.to_string().chars().take(300).collect::<String>(),
-    )
 }
 
 impl DriftClient {
@@ -97,7 +78,7 @@ impl DriftClient {
         if let Some(id) = found.body["data"]
             .as_array()
             .and_then(|l| l.first())
-            .and_then(|c| id_of(&c["id"]))
+            .and_then(|c| vendor_id(&c["id"]))
         {
             return Ok(id);
         }
@@ -116,7 +97,8 @@ impl DriftClient {
                 json!({ "attributes": attributes }),
             ))
             .await?;
-        id_of(&r.body["data"]["id"]).ok_or_else(|| missing("a contact id", &r.body))
+        vendor_id(&r.body["data"]["id"])
+            .ok_or_else(|| incomplete(Platform::Drift, "a contact id", &r.body))
     }
 
     /// `POST /conversations/new` from the contact's e-mail with the first message.
@@ -140,7 +122,8 @@ impl DriftClient {
             .http
             .call(Request::post("/conversations/new", body))
             .await?;
-        let id = id_of(&r.body["id"]).ok_or_else(|| missing("a conversation id", &r.body))?;
+        let id = vendor_id(&r.body["id"])
+            .ok_or_else(|| incomplete(Platform::Drift, "a conversation id", &r.body))?;
         // Drift's answer does not name the opening message; read it back (a read, safe to
         // retry) so the copy a webhook or a history import brings is recognised. Best
         // effort: the conversation exists whether or not this works.
@@ -153,7 +136,7 @@ impl DriftClient {
         };
         Ok(RemoteConversation {
             id,
-            contact_id: id_of(&r.body["contactId"]),
+            contact_id: vendor_id(&r.body["contactId"]),
             first_message_id,
             raw: r.body,
         })
@@ -175,14 +158,14 @@ impl DriftClient {
         let user = msg
             .author_id
             .clone()
-            .or_else(|| self.config.credentials.get("user_id").and_then(id_of));
+            .or_else(|| self.config.credentials.get("user_id").and_then(vendor_id));
         if let Some(u) = user.and_then(|u| u.parse::<i64>().ok()) {
             body["userId"] = u.into();
         }
         let path = format!("/conversations/{}/messages", path_id(id)?);
         let r = self.http.call(Request::post(path, body)).await?;
         Ok(RemoteMessage {
-            id: id_of(&r.body["data"]["messages"][0]["id"]),
+            id: vendor_id(&r.body["data"]["messages"][0]["id"]),
             conversation_id: id.to_owned(),
             raw: r.body,
         })
@@ -201,7 +184,7 @@ impl DriftClient {
             .unwrap_or_default();
         let p = &r.body["data"]["pagination"];
         let next = if p["more"].as_bool() == Some(true) {
-            id_of(&p["next"])
+            vendor_id(&p["next"])
         } else {
             None
         };

@@ -360,6 +360,30 @@ pub fn path_id(id: &str) -> Result<&str> {
     }
 }
 
+/// A vendor id from a JSON answer: a non-empty string, or a number (Intercom and Drift use
+/// both), as a string.
+pub fn vendor_id(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// `platform_error` for a 2xx answer that lacks what the vendor documents (`what`), with
+/// the start of the answer for the logs.
+pub fn incomplete(platform: Platform, what: &str, raw: &Value) -> Error {
+    Error::new(
+        ErrorCode::PlatformError,
+        format!("{} answered without {what}", platform.as_str()),
+    )
+    .with("platform", platform.as_str())
+    .with(
+        "vendor_message",
+        raw.to_string().chars().take(300).collect::<String>(),
+    )
+}
+
 enum Outcome {
     Done(Response),
     Refused(Error),

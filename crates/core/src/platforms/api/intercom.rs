@@ -11,12 +11,13 @@
 
 use serde_json::{json, Map, Value};
 
-use super::http::{path_id, Auth, Request, VendorHttp};
+use super::http::{incomplete, path_id, vendor_id, Auth, Request, VendorHttp};
+use super::Platform;
 use super::{
     ClientConfig, Contact, HistoryPage, NewConversation, OutgoingAuthor, OutgoingMessage,
     RemoteConversation, RemoteMessage,
 };
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, Result};
 use crate::platforms::intercom::{part_message, source_message};
 
 /// The REST API version we speak (a stable version of the vendor's published spec).
@@ -41,26 +42,6 @@ pub struct IntercomClient {
     /// The configuration it was built from.
     pub config: ClientConfig,
     http: VendorHttp,
-}
-
-fn id_of(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn missing(what: &str, raw: &Value) -> Error {
-    Error::new(
-        ErrorCode::PlatformError,
-        format!("intercom answered without {what}"),
-    )
-    .with("platform", "intercom")
-    .with(
-        "vendor_message",
-        raw.to_string().chars().take(300).collect::<String>(),
-    )
 }
 
 impl IntercomClient {
@@ -118,7 +99,8 @@ impl IntercomClient {
             body["custom_attributes"] = Value::Object(contact.attributes.clone());
         }
         match self.http.call(Request::post("/contacts", body)).await {
-            Ok(r) => id_of(&r.body["id"]).ok_or_else(|| missing("a contact id", &r.body)),
+            Ok(r) => vendor_id(&r.body["id"])
+                .ok_or_else(|| incomplete(Platform::Intercom, "a contact id", &r.body)),
             Err(e) if e.details.get("http_status") == Some(&Value::from(409)) => {
                 let (field, value) = match (&contact.external_id, &contact.email) {
                     (Some(x), _) => ("external_id", x.clone()),
@@ -130,7 +112,7 @@ impl IntercomClient {
                     .http
                     .call(Request::post("/contacts/search", q).idempotent())
                     .await?;
-                id_of(&r.body["data"][0]["id"]).ok_or(e)
+                vendor_id(&r.body["data"][0]["id"]).ok_or(e)
             }
             Err(e) => Err(e),
         }
@@ -151,13 +133,13 @@ impl IntercomClient {
             .http
             .call(Request::post("/conversations", body))
             .await?;
-        let id = id_of(&r.body["conversation_id"])
-            .ok_or_else(|| missing("a conversation id", &r.body))?;
+        let id = vendor_id(&r.body["conversation_id"])
+            .ok_or_else(|| incomplete(Platform::Intercom, "a conversation id", &r.body))?;
         Ok(RemoteConversation {
             id,
             contact_id: Some(contact_id),
             // Named as the webhook normaliser names the conversation's source message.
-            first_message_id: id_of(&r.body["id"]).map(|m| format!("source:{m}")),
+            first_message_id: vendor_id(&r.body["id"]).map(|m| format!("source:{m}")),
             raw: r.body,
         })
     }
@@ -167,11 +149,12 @@ impl IntercomClient {
         if let Some(a) = given.as_ref().filter(|a| !a.is_empty()) {
             return Ok(a.clone());
         }
-        if let Some(a) = self.config.credentials.get("admin_id").and_then(id_of) {
+        if let Some(a) = self.config.credentials.get("admin_id").and_then(vendor_id) {
             return Ok(a);
         }
         let r = self.http.call(Request::get("/me")).await?;
-        id_of(&r.body["id"]).ok_or_else(|| missing("an admin id", &r.body))
+        vendor_id(&r.body["id"])
+            .ok_or_else(|| incomplete(Platform::Intercom, "an admin id", &r.body))
     }
 
     /// `POST /conversations/{id}/reply`: a contact reply (`author_id` = the contact id) or an
@@ -196,7 +179,7 @@ impl IntercomClient {
         let last = r.body["conversation_parts"]["conversation_parts"]
             .as_array()
             .and_then(|l| l.last())
-            .and_then(|p| id_of(&p["id"]));
+            .and_then(|p| vendor_id(&p["id"]));
         Ok(RemoteMessage {
             id: last,
             conversation_id: id.to_owned(),

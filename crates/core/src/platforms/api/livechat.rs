@@ -12,12 +12,13 @@
 
 use serde_json::{json, Value};
 
-use super::http::{path_id, Auth, Request, VendorHttp};
+use super::http::{incomplete, path_id, vendor_id, Auth, Request, VendorHttp};
+use super::Platform;
 use super::{
     ClientConfig, Contact, HistoryPage, NewConversation, OutgoingMessage, RemoteConversation,
     RemoteMessage,
 };
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, Result};
 use crate::platforms::livechat::{event_message, user};
 
 /// The Agent Chat API version we speak.
@@ -48,10 +49,6 @@ pub struct LiveChatClient {
 
 fn action(name: &str) -> String {
     format!("/v{API_VERSION}/agent/action/{name}")
-}
-
-fn id_of(v: &Value) -> Option<String> {
-    v.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
 impl LiveChatClient {
@@ -111,13 +108,8 @@ impl LiveChatClient {
             .http
             .call(Request::post(action("start_chat"), json!({ "chat": chat })))
             .await?;
-        let id = id_of(&r.body["chat_id"]).ok_or_else(|| {
-            Error::new(
-                ErrorCode::PlatformError,
-                "livechat answered without a chat id",
-            )
-            .with("platform", "livechat")
-        })?;
+        let id = vendor_id(&r.body["chat_id"])
+            .ok_or_else(|| incomplete(Platform::LiveChat, "a chat id", &r.body))?;
         Ok(RemoteConversation {
             id,
             contact_id: conv.contact.external_id.clone(),
@@ -157,7 +149,7 @@ impl LiveChatClient {
             .call(Request::post(action("send_event"), body))
             .await?;
         Ok(RemoteMessage {
-            id: id_of(&r.body["event_id"]),
+            id: vendor_id(&r.body["event_id"]),
             conversation_id: id.to_owned(),
             raw: r.body,
         })
@@ -195,7 +187,7 @@ impl LiveChatClient {
         }
         Ok(HistoryPage {
             messages,
-            next_cursor: id_of(&r.body["next_page_id"]),
+            next_cursor: vendor_id(&r.body["next_page_id"]),
         })
     }
 

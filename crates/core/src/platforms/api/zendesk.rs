@@ -13,12 +13,13 @@
 
 use serde_json::{json, Value};
 
-use super::http::{path_id, Auth, Request, VendorHttp};
+use super::http::{incomplete, path_id, vendor_id, Auth, Request, VendorHttp};
+use super::Platform;
 use super::{
     ClientConfig, Contact, HistoryPage, NewConversation, OutgoingAuthor, OutgoingMessage,
     RemoteConversation, RemoteMessage,
 };
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, Result};
 use crate::platforms::zendesk::sunshine_message;
 
 /// `{"errors":[{"code","title"}]}` → (code, title).
@@ -39,22 +40,6 @@ pub struct ZendeskClient {
     pub config: ClientConfig,
     http: VendorHttp,
     app: String,
-}
-
-fn missing(what: &str, raw: &Value) -> Error {
-    Error::new(
-        ErrorCode::PlatformError,
-        format!("zendesk answered without {what}"),
-    )
-    .with("platform", "zendesk")
-    .with(
-        "vendor_message",
-        raw.to_string().chars().take(300).collect::<String>(),
-    )
-}
-
-fn id_of(v: &Value) -> Option<String> {
-    v.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
 impl ZendeskClient {
@@ -146,11 +131,12 @@ impl ZendeskClient {
             .call(Request::post(self.path("/users"), body))
             .await
         {
-            Ok(r) => id_of(&r.body["user"]["id"]).ok_or_else(|| missing("a user id", &r.body)),
+            Ok(r) => vendor_id(&r.body["user"]["id"])
+                .ok_or_else(|| incomplete(Platform::Zendesk, "a user id", &r.body)),
             Err(e) if e.details.get("http_status") == Some(&Value::from(409)) => {
                 let path = self.path(&format!("/users/{}", path_id(&ext)?));
                 let r = self.http.call(Request::get(path)).await?;
-                id_of(&r.body["user"]["id"]).ok_or(e)
+                vendor_id(&r.body["user"]["id"]).ok_or(e)
             }
             Err(e) => Err(e),
         }
@@ -179,8 +165,8 @@ impl ZendeskClient {
             .http
             .call(Request::post(self.path("/conversations"), body))
             .await?;
-        let id = id_of(&r.body["conversation"]["id"])
-            .ok_or_else(|| missing("a conversation id", &r.body))?;
+        let id = vendor_id(&r.body["conversation"]["id"])
+            .ok_or_else(|| incomplete(Platform::Zendesk, "a conversation id", &r.body))?;
         let first = self
             .send_message(
                 &id,
@@ -225,7 +211,7 @@ impl ZendeskClient {
         let path = self.path(&format!("/conversations/{}/messages", path_id(id)?));
         let r = self.http.call(Request::post(path, body)).await?;
         Ok(RemoteMessage {
-            id: id_of(&r.body["messages"][0]["id"]),
+            id: vendor_id(&r.body["messages"][0]["id"]),
             conversation_id: id.to_owned(),
             raw: r.body,
         })
@@ -247,7 +233,7 @@ impl ZendeskClient {
         Ok(HistoryPage {
             messages,
             next_cursor: if more {
-                id_of(&r.body["meta"]["beforeCursor"])
+                vendor_id(&r.body["meta"]["beforeCursor"])
             } else {
                 None
             },
