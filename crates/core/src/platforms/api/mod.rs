@@ -24,8 +24,9 @@
 //! LiveChat `transfer_chat`; Drift's conversation API); reach them with
 //! [`PlatformClient::as_intercom`] and friends.
 //!
-//! Adding a vendor: a file `api/<vendor>.rs` with a struct exposing `new(ClientConfig)` and
-//! the five operations, a variant here and one arm in each `match`.
+//! Adding a vendor: a file `api/<vendor>.rs` with a struct exposing `new(ClientConfig)`,
+//! `http()` and the five operations, a `platform_api!` line (the [`PlatformApi`] trait), a
+//! variant here and one arm in each `match`.
 
 pub mod drift;
 pub mod http;
@@ -203,6 +204,91 @@ pub fn unsupported(platform: Platform, operation: &str) -> Error {
     .with("unsupported_operation", operation)
 }
 
+/// The operations every vendor client offers: the Rust face of `ChatPlatformInterface`'s
+/// server side. Each vendor file implements it (`platform_api!` below delegates to the
+/// client's own methods); [`PlatformClient`] implements it by dispatching to the configured
+/// vendor, so code can be written once against the trait or the enum.
+pub trait PlatformApi {
+    /// The vendor.
+    fn platform(&self) -> Platform;
+    /// The shared HTTP layer (base URL, retries, breaker).
+    fn http(&self) -> &http::VendorHttp;
+    /// Account / app identity, proving the credentials work (settings wizard).
+    fn test_connection(&self) -> impl std::future::Future<Output = Result<Value>> + Send;
+    /// Creates or finds the vendor contact of `contact`; returns its vendor id.
+    fn upsert_contact(
+        &self,
+        contact: &Contact,
+    ) -> impl std::future::Future<Output = Result<String>> + Send;
+    /// Opens a conversation started by the customer.
+    fn create_conversation(
+        &self,
+        conv: &NewConversation,
+    ) -> impl std::future::Future<Output = Result<RemoteConversation>> + Send;
+    /// Posts a message into a vendor conversation.
+    fn send_message(
+        &self,
+        conversation_id: &str,
+        msg: &OutgoingMessage,
+    ) -> impl std::future::Future<Output = Result<RemoteMessage>> + Send;
+    /// One page of history, oldest first within the page; `cursor` from the previous page.
+    fn get_history(
+        &self,
+        conversation_id: &str,
+        cursor: Option<&str>,
+    ) -> impl std::future::Future<Output = Result<HistoryPage>> + Send;
+    /// What this process has seen of the vendor (see [`http::health`]).
+    fn health(&self) -> Value {
+        http::health(self.platform(), self.http().base())
+    }
+}
+
+/// Implements [`PlatformApi`] for a vendor client by delegating to its inherent methods.
+macro_rules! platform_api {
+    ($ty:ty, $platform:expr) => {
+        impl PlatformApi for $ty {
+            fn platform(&self) -> Platform {
+                $platform
+            }
+            fn http(&self) -> &http::VendorHttp {
+                <$ty>::http(self)
+            }
+            async fn test_connection(&self) -> Result<Value> {
+                <$ty>::test_connection(self).await
+            }
+            async fn upsert_contact(&self, contact: &Contact) -> Result<String> {
+                <$ty>::upsert_contact(self, contact).await
+            }
+            async fn create_conversation(
+                &self,
+                conv: &NewConversation,
+            ) -> Result<RemoteConversation> {
+                <$ty>::create_conversation(self, conv).await
+            }
+            async fn send_message(
+                &self,
+                conversation_id: &str,
+                msg: &OutgoingMessage,
+            ) -> Result<RemoteMessage> {
+                <$ty>::send_message(self, conversation_id, msg).await
+            }
+            async fn get_history(
+                &self,
+                conversation_id: &str,
+                cursor: Option<&str>,
+            ) -> Result<HistoryPage> {
+                <$ty>::get_history(self, conversation_id, cursor).await
+            }
+        }
+    };
+}
+
+platform_api!(intercom::IntercomClient, Platform::Intercom);
+platform_api!(zendesk::ZendeskClient, Platform::Zendesk);
+platform_api!(livechat::LiveChatClient, Platform::LiveChat);
+platform_api!(drift::DriftClient, Platform::Drift);
+platform_api!(tawk::TawkClient, Platform::Tawk);
+
 /// One client per configured vendor; the enum keeps dispatch static and lets the PHP layer
 /// hold any vendor behind one type.
 #[derive(Debug)]
@@ -257,8 +343,7 @@ impl PlatformClient {
 
     /// What this process has seen of the vendor (see [`http::health`]).
     pub fn health(&self) -> Value {
-        let base = dispatch!(self, c => c.http().base().to_owned());
-        http::health(self.platform(), &base)
+        dispatch!(self, c => PlatformApi::health(c.as_ref()))
     }
 
     /// Account / app identity, proving the credentials work (settings wizard).
@@ -308,5 +393,87 @@ impl PlatformClient {
             PlatformClient::LiveChat(c) => Some(c),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn creds(pairs: &[(&str, &str)]) -> Map<String, Value> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), Value::from(*v)))
+            .collect()
+    }
+
+    /// Generic code over the trait sees each vendor as itself.
+    fn vendor_of<T: PlatformApi>(c: &T) -> (Platform, String) {
+        (c.platform(), c.http().base().to_owned())
+    }
+
+    #[test]
+    fn every_vendor_client_is_a_platform_api_with_its_production_url() {
+        let cases = [
+            (
+                Platform::Intercom,
+                creds(&[("api_key", "t")]),
+                "https://api.intercom.io",
+            ),
+            (
+                Platform::Zendesk,
+                creds(&[
+                    ("app_id", "a1"),
+                    ("api_key", "k"),
+                    ("api_token", "s"),
+                    ("subdomain", "spa"),
+                ]),
+                "https://spa.zendesk.com/sc",
+            ),
+            (
+                Platform::LiveChat,
+                creds(&[("account_id", "a"), ("api_key", "p")]),
+                "https://api.livechatinc.com",
+            ),
+            (
+                Platform::Drift,
+                creds(&[("api_token", "t")]),
+                "https://driftapi.com",
+            ),
+            (
+                Platform::Tawk,
+                creds(&[("api_key", "k"), ("property_id", "p1")]),
+                "https://api.tawk.to/v1",
+            ),
+        ];
+        for (p, c, base) in cases {
+            let client = PlatformClient::new(ClientConfig::new(p, c)).expect("client");
+            let got = match &client {
+                PlatformClient::Intercom(c) => vendor_of(c.as_ref()),
+                PlatformClient::Zendesk(c) => vendor_of(c.as_ref()),
+                PlatformClient::LiveChat(c) => vendor_of(c.as_ref()),
+                PlatformClient::Drift(c) => vendor_of(c.as_ref()),
+                PlatformClient::Tawk(c) => vendor_of(c.as_ref()),
+            };
+            assert_eq!(got, (p, base.to_owned()));
+            assert_eq!(client.platform(), p);
+            assert_eq!(client.health()["status"], "unknown");
+        }
+    }
+
+    #[test]
+    fn a_missing_credential_is_named() {
+        let e = PlatformClient::new(ClientConfig::new(
+            Platform::LiveChat,
+            creds(&[("api_key", "p")]),
+        ))
+        .expect_err("no account id");
+        assert_eq!(e.details["field"], "credentials.account_id");
+        let e = PlatformClient::new(ClientConfig::new(
+            Platform::Zendesk,
+            creds(&[("app_id", "a b")]),
+        ))
+        .expect_err("bad app id");
+        assert_eq!(e.details["field"], "credentials.app_id");
     }
 }
