@@ -95,4 +95,21 @@ final class PlatformSettingsTest extends E2ETestCase
         }
         $this->assertStringContainsString('native chat (custom)', $this->admin()->get(self::PAGE)->body);
     }
+
+    public function testEachVendorHasItsOwnSectionAndThePlatformInUseIsMarked(): void
+    {
+        try {
+            $this->saveSettings(['platform' => 'livechat']);
+            $page = $this->admin()->get(self::PAGE)->body;
+            foreach (['Intercom', 'Zendesk Chat', 'Drift', 'Tawk.to'] as $title) {
+                $this->assertStringContainsString("<h2>$title</h2>", $page);
+            }
+            $this->assertStringContainsString('<h2>LiveChat (the platform in use)</h2>', $page);
+            // Each vendor's fields sit under its own heading: LiveChat's license after its title.
+            $this->assertGreaterThan(strpos($page, '<h2>LiveChat'), strpos($page, 'bkx_livechat_settings[livechat_license]'));
+            $this->assertLessThan(strpos($page, '<h2>Drift'), strpos($page, 'bkx_livechat_settings[livechat_license]'));
+        } finally {
+            $this->saveSettings(['platform' => 'custom']);
+        }
+    }
 }

@@ -81,7 +81,7 @@ final class Settings_Page {
 	 * @return array<string, array{0: string, 1: array<string, array<int, mixed>>}>
 	 */
 	private function sections(): array {
-		return array(
+		$sections = array(
 			'general'   => array(
 				__( 'General', 'bookingx-live-chat' ),
 				array(
@@ -93,54 +93,7 @@ final class Settings_Page {
 					'custom_chat_port'   => array( __( 'Chat server port', 'bookingx-live-chat' ), 'int' ),
 				),
 			),
-			'platforms' => array(
-				__( 'Platform credentials', 'bookingx-live-chat' ),
-				array(
-					'intercom_app_id'                => array( __( 'Intercom app ID', 'bookingx-live-chat' ), 'text' ),
-					'intercom_api_key'               => array( __( 'Intercom access token', 'bookingx-live-chat' ), 'secret' ),
-					'intercom_identity_verification' => array( __( 'Intercom identity verification', 'bookingx-live-chat' ), 'bool' ),
-					'intercom_secret_key'            => array( __( 'Intercom identity verification secret', 'bookingx-live-chat' ), 'secret' ),
-					'intercom_identity_mode'         => array(
-						__( 'Intercom identity scheme', 'bookingx-live-chat' ),
-						'select',
-						array(
-							'hash' => __( 'user_hash (HMAC)', 'bookingx-live-chat' ),
-							'jwt'  => __( 'Messenger security JWT', 'bookingx-live-chat' ),
-						),
-					),
-					'intercom_admin_id'              => array( __( 'Intercom admin ID (replies from wp-admin)', 'bookingx-live-chat' ), 'text' ),
-					'zendesk_subdomain'              => array( __( 'Zendesk subdomain', 'bookingx-live-chat' ), 'text' ),
-					'zendesk_api_key'                => array( __( 'Zendesk API key', 'bookingx-live-chat' ), 'secret' ),
-					'zendesk_api_token'              => array( __( 'Zendesk API token', 'bookingx-live-chat' ), 'secret' ),
-					'zendesk_department'             => array( __( 'Zendesk department', 'bookingx-live-chat' ), 'text' ),
-					'zendesk_app_id'                 => array( __( 'Zendesk messaging app ID', 'bookingx-live-chat' ), 'text' ),
-					'zendesk_widget_key'             => array( __( 'Zendesk Web Widget key', 'bookingx-live-chat' ), 'text' ),
-					'zendesk_jwt_key_id'             => array( __( 'Zendesk messaging JWT key ID', 'bookingx-live-chat' ), 'text' ),
-					'zendesk_jwt_secret'             => array( __( 'Zendesk messaging JWT secret', 'bookingx-live-chat' ), 'secret' ),
-					'livechat_license'               => array( __( 'LiveChat license number', 'bookingx-live-chat' ), 'text' ),
-					'livechat_api_key'               => array( __( 'LiveChat API key', 'bookingx-live-chat' ), 'secret' ),
-					'livechat_group'                 => array( __( 'LiveChat group', 'bookingx-live-chat' ), 'text' ),
-					'livechat_account_id'            => array( __( 'LiveChat account ID (for the API key)', 'bookingx-live-chat' ), 'text' ),
-					'drift_widget_id'                => array( __( 'Drift widget ID', 'bookingx-live-chat' ), 'text' ),
-					'drift_api_token'                => array( __( 'Drift API token', 'bookingx-live-chat' ), 'secret' ),
-					'drift_identity_secret'          => array( __( 'Drift signed identity secret', 'bookingx-live-chat' ), 'secret' ),
-					'drift_user_id'                  => array( __( 'Drift user ID (replies from wp-admin)', 'bookingx-live-chat' ), 'text' ),
-					'tawk_property_id'               => array( __( 'tawk.to property ID', 'bookingx-live-chat' ), 'text' ),
-					'tawk_widget_id'                 => array( __( 'tawk.to widget ID', 'bookingx-live-chat' ), 'text' ),
-					'tawk_api_key'                   => array( __( 'tawk.to REST API key', 'bookingx-live-chat' ), 'secret' ),
-					'tawk_js_api_key'                => array( __( 'tawk.to JavaScript API key (secure mode)', 'bookingx-live-chat' ), 'secret' ),
-					'intercom_client_secret'         => array( __( 'Intercom client secret (webhooks)', 'bookingx-live-chat' ), 'secret', $this->webhook_hint( 'intercom' ) ),
-					'zendesk_webhook_secret'         => array( __( 'Zendesk webhook signing secret', 'bookingx-live-chat' ), 'secret', $this->webhook_hint( 'zendesk' ) ),
-					'livechat_webhook_secret'        => array( __( 'LiveChat webhook secret key', 'bookingx-live-chat' ), 'secret', $this->webhook_hint( 'livechat' ) ),
-					'drift_verification_token'       => array( __( 'Drift verification token', 'bookingx-live-chat' ), 'secret', $this->webhook_hint( 'drift' ) ),
-					'tawk_webhook_secret'            => array( __( 'tawk.to webhook secret key', 'bookingx-live-chat' ), 'secret', $this->webhook_hint( 'tawk' ) ),
-					'intercom_base_url'              => array( __( 'Intercom API base URL (advanced)', 'bookingx-live-chat' ), 'url' ),
-					'zendesk_base_url'               => array( __( 'Zendesk API base URL (advanced)', 'bookingx-live-chat' ), 'url' ),
-					'livechat_base_url'              => array( __( 'LiveChat API base URL (advanced)', 'bookingx-live-chat' ), 'url' ),
-					'drift_base_url'                 => array( __( 'Drift API base URL (advanced)', 'bookingx-live-chat' ), 'url' ),
-					'tawk_base_url'                  => array( __( 'tawk.to API base URL (advanced)', 'bookingx-live-chat' ), 'url' ),
-				),
-			),
+			'platforms' => array( '', array() ), // Replaced by one section per vendor below.
 			'widget'    => array(
 				__( 'Widget appearance', 'bookingx-live-chat' ),
 				array(
@@ -226,6 +179,88 @@ final class Settings_Page {
 				),
 			),
 		);
+		return $this->with_vendor_sections( $sections );
+	}
+
+	/**
+	 * The vendors' credential fields, one section per vendor (replacing the `platforms`
+	 * placeholder, in its place), so an administrator fills in only the platform they use;
+	 * the section of the platform in use says so.
+	 *
+	 * @param array<string, array{0: string, 1: array<string, array<int, mixed>>}> $sections Sections.
+	 * @return array<string, array{0: string, 1: array<string, array<int, mixed>>}>
+	 */
+	private function with_vendor_sections( array $sections ): array {
+		$fields = array(
+			'intercom_app_id'                => array( __( 'Intercom app ID', 'bookingx-live-chat' ), 'text' ),
+			'intercom_api_key'               => array( __( 'Intercom access token', 'bookingx-live-chat' ), 'secret' ),
+			'intercom_identity_verification' => array( __( 'Intercom identity verification', 'bookingx-live-chat' ), 'bool' ),
+			'intercom_secret_key'            => array( __( 'Intercom identity verification secret', 'bookingx-live-chat' ), 'secret' ),
+			'intercom_identity_mode'         => array(
+				__( 'Intercom identity scheme', 'bookingx-live-chat' ),
+				'select',
+				array(
+					'hash' => __( 'user_hash (HMAC)', 'bookingx-live-chat' ),
+					'jwt'  => __( 'Messenger security JWT', 'bookingx-live-chat' ),
+				),
+			),
+			'intercom_admin_id'              => array( __( 'Intercom admin ID (replies from wp-admin)', 'bookingx-live-chat' ), 'text' ),
+			'zendesk_subdomain'              => array( __( 'Zendesk subdomain', 'bookingx-live-chat' ), 'text' ),
+			'zendesk_api_key'                => array( __( 'Zendesk API key', 'bookingx-live-chat' ), 'secret' ),
+			'zendesk_api_token'              => array( __( 'Zendesk API token', 'bookingx-live-chat' ), 'secret' ),
+			'zendesk_department'             => array( __( 'Zendesk department', 'bookingx-live-chat' ), 'text' ),
+			'zendesk_app_id'                 => array( __( 'Zendesk messaging app ID', 'bookingx-live-chat' ), 'text' ),
+			'zendesk_widget_key'             => array( __( 'Zendesk Web Widget key', 'bookingx-live-chat' ), 'text' ),
+			'zendesk_jwt_key_id'             => array( __( 'Zendesk messaging JWT key ID', 'bookingx-live-chat' ), 'text' ),
+			'zendesk_jwt_secret'             => array( __( 'Zendesk messaging JWT secret', 'bookingx-live-chat' ), 'secret' ),
+			'livechat_license'               => array( __( 'LiveChat license number', 'bookingx-live-chat' ), 'text' ),
+			'livechat_api_key'               => array( __( 'LiveChat API key', 'bookingx-live-chat' ), 'secret' ),
+			'livechat_group'                 => array( __( 'LiveChat group', 'bookingx-live-chat' ), 'text' ),
+			'livechat_account_id'            => array( __( 'LiveChat account ID (for the API key)', 'bookingx-live-chat' ), 'text' ),
+			'drift_widget_id'                => array( __( 'Drift widget ID', 'bookingx-live-chat' ), 'text' ),
+			'drift_api_token'                => array( __( 'Drift API token', 'bookingx-live-chat' ), 'secret' ),
+			'drift_identity_secret'          => array( __( 'Drift signed identity secret', 'bookingx-live-chat' ), 'secret' ),
+			'drift_user_id'                  => array( __( 'Drift user ID (replies from wp-admin)', 'bookingx-live-chat' ), 'text' ),
+			'tawk_property_id'               => array( __( 'tawk.to property ID', 'bookingx-live-chat' ), 'text' ),
+			'tawk_widget_id'                 => array( __( 'tawk.to widget ID', 'bookingx-live-chat' ), 'text' ),
+			'tawk_api_key'                   => array( __( 'tawk.to REST API key', 'bookingx-live-chat' ), 'secret' ),
+			'tawk_js_api_key'                => array( __( 'tawk.to JavaScript API key (secure mode)', 'bookingx-live-chat' ), 'secret' ),
+			'intercom_client_secret'         => array( __( 'Intercom client secret (webhooks)', 'bookingx-live-chat' ), 'secret', $this->webhook_hint( 'intercom' ) ),
+			'zendesk_webhook_secret'         => array( __( 'Zendesk webhook signing secret', 'bookingx-live-chat' ), 'secret', $this->webhook_hint( 'zendesk' ) ),
+			'livechat_webhook_secret'        => array( __( 'LiveChat webhook secret key', 'bookingx-live-chat' ), 'secret', $this->webhook_hint( 'livechat' ) ),
+			'drift_verification_token'       => array( __( 'Drift verification token', 'bookingx-live-chat' ), 'secret', $this->webhook_hint( 'drift' ) ),
+			'tawk_webhook_secret'            => array( __( 'tawk.to webhook secret key', 'bookingx-live-chat' ), 'secret', $this->webhook_hint( 'tawk' ) ),
+			'intercom_base_url'              => array( __( 'Intercom API base URL (advanced)', 'bookingx-live-chat' ), 'url' ),
+			'zendesk_base_url'               => array( __( 'Zendesk API base URL (advanced)', 'bookingx-live-chat' ), 'url' ),
+			'livechat_base_url'              => array( __( 'LiveChat API base URL (advanced)', 'bookingx-live-chat' ), 'url' ),
+			'drift_base_url'                 => array( __( 'Drift API base URL (advanced)', 'bookingx-live-chat' ), 'url' ),
+			'tawk_base_url'                  => array( __( 'tawk.to API base URL (advanced)', 'bookingx-live-chat' ), 'url' ),
+		);
+		$current = (string) Settings::get( 'platform' );
+		$out     = array();
+		foreach ( $sections as $key => $section ) {
+			if ( 'platforms' !== $key ) {
+				$out[ $key ] = $section;
+				continue;
+			}
+			foreach ( $this->platform_labels() as $vendor => $label ) {
+				if ( 'custom' === $vendor ) {
+					continue;
+				}
+				$mine = array();
+				foreach ( $fields as $name => $field ) {
+					if ( 0 === strpos( $name, $vendor . '_' ) ) {
+						$mine[ $name ] = $field;
+					}
+				}
+				$title = $vendor === $current
+					/* translators: %s: platform name */
+					? sprintf( __( '%s (the platform in use)', 'bookingx-live-chat' ), $label )
+					: $label;
+				$out[ 'vendor_' . $vendor ] = array( $title, $mine );
+			}
+		}
+		return $out;
 	}
 
 	/**
