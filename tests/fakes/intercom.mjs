@@ -467,7 +467,7 @@ export function create(config = {}) {
         if (!(rating >= 1 && rating <= 5)) throw new FakeError(400, "rating must be 1–5");
         c.rating = {
           rating,
-          remark: data.remark ?? null,
+          ...(data.remark !== undefined ? { remark: String(data.remark) } : {}),
           created_at: now(),
           contact: { type: "contact", id: c.contact.id, external_id: c.contact.external_id ?? null },
           teammate: { type: "admin", id: cfg.admin_id },

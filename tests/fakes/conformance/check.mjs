@@ -14,10 +14,10 @@
 // required, enum, items, allOf/anyOf/oneOf, additionalProperties). Exits non-zero with every violation listed; a missing document is a failure, not a skip.
 
 import { spawn, execFileSync } from "node:child_process";
-import { readFileSync, existsSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
+import { DOCS, load, checkRequest } from "./openapi.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../../..");
@@ -25,73 +25,6 @@ const ref = process.argv[2];
 if (!ref || !existsSync(ref)) {
   console.error(`usage: check.mjs <shared-ref-dir> (got ${ref})`);
   process.exit(2);
-}
-
-const DOCS = {
-  intercom: { file: "openapi/intercom-2.14/api.intercom.io.yaml", strip: "" },
-  zendesk: { file: "openapi/zendesk-sunshine/openapi.yaml", strip: "/sc" },
-};
-
-function load(vendor) {
-  const file = path.join(ref, DOCS[vendor].file);
-  if (!existsSync(file)) throw new Error(`missing ${file}`);
-  return parse(readFileSync(file, "utf8"), { maxAliasCount: -1 });
-}
-
-/** The document's operation for a method and a concrete path, with its path template. */
-function operation(doc, method, p) {
-  for (const [template, item] of Object.entries(doc.paths)) {
-    const re = new RegExp("^" + template.replace(/\{[^}]+\}/g, "[^/]+") + "$");
-    if (re.test(p) && item[method.toLowerCase()]) return { template, op: item[method.toLowerCase()] };
-  }
-  return null;
-}
-
-function resolve(doc, s) {
-  let seen = 0;
-  while (s && s.$ref) {
-    if (++seen > 50) throw new Error(`$ref loop at ${s.$ref}`);
-    s = s.$ref.replace(/^#\//, "").split("/").reduce((o, k) => o?.[k.replace(/~1/g, "/").replace(/~0/g, "~")], doc);
-  }
-  return s;
-}
-
-/** Violations of `value` against `schema` (empty when valid). */
-function validate(doc, schema, value, at = "$", depth = 0) {
-  const s = resolve(doc, schema);
-  if (!s || depth > 40) return [];
-  if (value === null) return s.nullable || s.type === undefined ? [] : [`${at}: null is not allowed`];
-  const errs = [];
-  if (s.allOf) for (const x of s.allOf) errs.push(...validate(doc, x, value, at, depth + 1));
-  for (const key of ["anyOf", "oneOf"]) {
-    if (s[key]) {
-      const results = s[key].map((x) => validate(doc, x, value, at, depth + 1));
-      if (!results.some((r) => r.length === 0)) {
-        errs.push(`${at}: matches none of ${key} (${results.map((r) => r[0]).join(" | ")})`);
-      }
-    }
-  }
-  const t = s.type;
-  const actual = Array.isArray(value) ? "array" : Number.isInteger(value) ? "integer" : typeof value;
-  if (t && !(t === actual || (t === "number" && actual === "integer"))) {
-    return [...errs, `${at}: expected ${t}, got ${actual} (${JSON.stringify(value).slice(0, 60)})`];
-  }
-  if (s.enum && !s.enum.includes(value)) errs.push(`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(s.enum)}`);
-  if (actual === "object" && (t === "object" || s.properties)) {
-    for (const r of s.required ?? []) if (!(r in value)) errs.push(`${at}: missing required ${r}`);
-    for (const [k, v] of Object.entries(value)) {
-      if (s.properties?.[k]) errs.push(...validate(doc, s.properties[k], v, `${at}.${k}`, depth + 1));
-      else if (s.additionalProperties === false) errs.push(`${at}: unexpected property ${k}`);
-      else if (typeof s.additionalProperties === "object") errs.push(...validate(doc, s.additionalProperties, v, `${at}.${k}`, depth + 1));
-    }
-  }
-  if (actual === "array" && s.items) value.forEach((v, i) => errs.push(...validate(doc, s.items, v, `${at}[${i}]`, depth + 1)));
-  return errs;
-}
-
-function headerEnum(doc, op, name) {
-  const p = (op.parameters ?? []).map((x) => resolve(doc, x)).find((x) => x.in === "header" && x.name.toLowerCase() === name);
-  return p ? resolve(doc, p.schema)?.enum ?? null : null;
 }
 
 async function startFake(vendor, config) {
@@ -115,7 +48,7 @@ execFileSync("mariadb", ["-h", process.env.BKX_DB_HOST || "127.0.0.1", "-P", pro
 
 let failures = 0;
 for (const vendor of Object.keys(DOCS)) {
-  const doc = load(vendor);
+  const doc = await load(ref, vendor);
   const fake = await startFake(vendor, CONFIG[vendor]);
   try {
     execFileSync(path.join(root, "scripts/php-ext.sh"), [path.join(here, "drive-clients.php"), vendor, fake.url, JSON.stringify(CONFIG[vendor])], {
@@ -125,21 +58,8 @@ for (const vendor of Object.keys(DOCS)) {
     const requests = await (await fetch(`${fake.url}/__fake/requests`)).json();
     const seen = new Set();
     for (const r of requests) {
-      const p = r.path.slice(DOCS[vendor].strip.length);
-      const found = operation(doc, r.method, p);
-      const problems = [];
-      if (!found) {
-        problems.push("no such operation in the document");
-      } else {
-        seen.add(`${r.method} ${found.template}`);
-        const versions = headerEnum(doc, found.op, "intercom-version");
-        if (versions && !versions.includes(r.headers["intercom-version"])) {
-          problems.push(`Intercom-Version ${r.headers["intercom-version"]} is not one of the document's`);
-        }
-        const schema = found.op.requestBody && resolve(doc, found.op.requestBody)?.content?.["application/json"]?.schema;
-        if (schema) problems.push(...validate(doc, schema, r.body === "" ? undefined : r.body));
-        else if (r.body && r.body !== "") problems.push("a body where the document has none");
-      }
+      const { template, problems } = checkRequest(doc, vendor, r);
+      if (template) seen.add(`${r.method} ${template}`);
       const line = `${vendor} ${r.method} ${r.path}`;
       if (problems.length) {
         failures += problems.length;
