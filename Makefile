@@ -12,7 +12,8 @@
 #                     booking availability vs BookingX's own (bench/booking), 1 000 trigger rules
 #   make conformance  checks against the shared reference data (SHARED_REF, default ../shared/ref):
 #                     the sanitiser (DOMPurify payloads), Zendesk messaging webhook examples,
-#                     our Intercom and Zendesk client requests against their OpenAPI documents
+#                     our Intercom and Zendesk client requests, and the fakes' answers and
+#                     webhooks, against the vendors' OpenAPI documents
 #   make stop         stop the demo and test sites;  make clean  also removes build output
 
 SHELL := /bin/bash
@@ -111,6 +112,7 @@ conformance: check-shared-ref build
 	BKX_SHARED_REF=$(abspath $(SHARED_REF)) $(CARGO) test -p bkx-core --test sunshine_conformance -- --ignored
 	cd tests/fakes && npm ci --no-audit --no-fund --loglevel=error
 	node tests/fakes/conformance/check.mjs $(abspath $(SHARED_REF))
+	SHARED_REF=$(abspath $(SHARED_REF)) node --test tests/fakes/conformance.test.mjs
 
 stop:
 	@scripts/site.sh stop demo

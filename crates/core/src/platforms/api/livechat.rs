@@ -156,7 +156,8 @@ impl LiveChatClient {
     }
 
     /// `list_threads` (oldest thread first, 25 per page; `next_page_id` as the cursor):
-    /// every visible message of each thread.
+    /// every visible message of each thread, authors resolved with the chat's users
+    /// (`get_chat`).
     pub async fn get_history(&self, id: &str, cursor: Option<&str>) -> Result<HistoryPage> {
         let body = match cursor {
             // A page id carries the filters of the first call; LiveChat refuses both.
@@ -167,16 +168,24 @@ impl LiveChatClient {
             .http
             .call(Request::post(action("list_threads"), body).idempotent())
             .await?;
+        // v3 threads name their people by id only (`user_ids`); who they are (agent or
+        // customer, name, e-mail) comes with the chat: one `get_chat` (a read) per page.
+        let chat = self
+            .http
+            .call(
+                Request::post(action("get_chat"), json!({ "chat_id": path_id(id)? })).idempotent(),
+            )
+            .await?;
+        let users: Vec<_> = chat.body["users"]
+            .as_array()
+            .map(|l| l.iter().map(user).collect())
+            .unwrap_or_default();
         let mut messages = Vec::new();
         for t in r.body["threads"]
             .as_array()
             .map(Vec::as_slice)
             .unwrap_or_default()
         {
-            let users: Vec<_> = t["users"]
-                .as_array()
-                .map(|l| l.iter().map(user).collect())
-                .unwrap_or_default();
             for e in t["events"]
                 .as_array()
                 .map(Vec::as_slice)
