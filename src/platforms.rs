@@ -10,10 +10,9 @@
 
 use bkx_core::chat::ChatService;
 use bkx_core::input::Input;
-use bkx_core::platforms::api::{
-    ClientConfig, Contact, NewConversation, OutgoingAuthor, OutgoingMessage, PlatformClient,
-};
+use bkx_core::platforms::api::{ClientConfig, Contact, PlatformClient};
 use bkx_core::platforms::identity::{widget_identity, Visitor};
+use bkx_core::platforms::mirror;
 use bkx_core::platforms::{self, Platform};
 use bkx_core::store::DbConfig;
 use bkx_core::{Error, ErrorCode, Result};
@@ -308,101 +307,36 @@ impl Setup {
         Ok(json!({ "outcome": o.0.to_json(), "next_cursor": o.1 }))
     }
 
-    /// `platform_delivery` of a vendor call whose local part already succeeded.
-    fn delivery(r: Result<Value>) -> Value {
-        match r {
-            Ok(v) => v,
-            Err(e)
-                if e.code == ErrorCode::InvalidArgument
-                    && e.details
-                        .get("field")
-                        .and_then(Value::as_str)
-                        .is_some_and(|f| f.starts_with("credentials.")) =>
-            {
-                json!({ "status": "local_only", "reason": e.message })
-            }
-            Err(e) => {
-                json!({ "status": if e.details.contains_key("unsupported_operation") { "unsupported" } else { "failed" },
-                "error": { "code": e.code.as_str(), "message": e.message, "details": e.details } })
-            }
-        }
-    }
-
-    /// Records the conversation locally, then opens it on the vendor and links the ids. The
-    /// local record stays whatever the vendor answers (`platform_delivery` tells).
+    /// `createConversation` of a vendor class: see `bkx_core::platforms::mirror`.
     fn create_remote(&self, platform: Platform, conversation: &ZendHashTable) -> Result<Value> {
-        let name = platform.as_str();
         let mut data = array_to_map(conversation, "conversation")?;
         let contact = match data.remove("contact") {
-            Some(Value::Object(m)) => m,
-            Some(Value::Array(a)) if a.is_empty() => Map::new(),
+            Some(Value::Object(m)) => contact_from_map(m)?,
+            Some(Value::Array(a)) if a.is_empty() => Contact::default(),
             Some(_) => return Err(Error::invalid("contact", "contact must be an array")),
-            None => Map::new(),
+            None => Contact::default(),
         };
-        let mut contact = contact_from_map(contact)?;
-        if contact.external_id.is_none() {
-            contact.external_id = match (data.get("customer_id"), data.get("visitor_id")) {
-                (Some(Value::Number(n)), _) => Some(n.to_string()),
-                (_, Some(Value::String(v))) => Some(v.clone()),
-                _ => None,
-            };
-        }
-        data.insert("platform".into(), Value::String(name.to_owned()));
-        let (conv, first) =
-            self.run(name, |s| async move { s.create_conversation(&data).await })?;
-        let body = first
-            .as_ref()
-            .map(|m| bkx_core::sanitize::to_text(&m.body))
-            .unwrap_or_default();
-        let new = NewConversation {
-            contact,
-            contact_id: None,
-            subject: None,
-            body,
-            metadata: Map::from_iter([("bkx_conversation_id".to_owned(), Value::from(conv.id))]),
-        };
-        let remote = self.vendor(
-            platform,
-            |c| async move { c.create_conversation(&new).await },
-        );
-        let remote = remote.and_then(|rc| {
-            let link_msg = match (&first, &rc.first_message_id) {
-                (Some(m), Some(pm)) => Some((m.id, pm.clone())),
-                _ => None,
-            };
-            let (cid, pid, contact_id) = (conv.id, rc.id.clone(), rc.contact_id.clone());
-            self.run(name, |s| async move {
-                s.link_platform_ids(cid, Some(&pid), link_msg.as_ref().map(|(a, b)| (*a, b.as_str()))).await?;
-                if let Some(ct) = contact_id {
-                    let meta = json!({ "metadata": { "platform_contact_id": ct } });
-                    if let Value::Object(m) = meta {
-                        s.update_conversation(cid, &m).await?;
-                    }
-                }
-                Ok(())
-            })?;
-            Ok(json!({ "status": "sent", "platform_conversation_id": rc.id, "platform_contact_id": rc.contact_id }))
-        });
-        let fresh = self.run(name, |s| async move { s.get_conversation(conv.id).await })?;
-        let mut v = fresh.to_json();
+        let client = self.client(platform);
+        let (conv, first, delivery) = self.run(platform.as_str(), |s| async move {
+            mirror::create_conversation(&s, platform, client, data, contact).await
+        })?;
+        let mut v = conv.to_json();
         if let Value::Object(o) = &mut v {
             if let Some(m) = first {
                 o.insert("first_message".into(), m.to_json());
             }
-            o.insert("platform_delivery".into(), Self::delivery(remote));
+            o.insert("platform_delivery".into(), delivery);
         }
         Ok(v)
     }
 
-    /// Records the message locally, then posts it into the vendor's conversation when the
-    /// local one is linked to it (`platform_delivery` tells what the vendor did).
+    /// `sendMessage` of a vendor class: see `bkx_core::platforms::mirror`.
     fn send_remote(
         &self,
         platform: Platform,
         conversation_id: &str,
         message: &ZendHashTable,
     ) -> Result<Value> {
-        let name = platform.as_str();
         let cid = local_id("conversation_id", conversation_id)?;
         let mut m = array_to_map(message, "message")?;
         let author_id = match m.remove("platform_author_id") {
@@ -410,56 +344,13 @@ impl Setup {
             Some(Value::String(s)) if !s.is_empty() => Some(s),
             _ => None,
         };
-        let (msg, _) = self.run(name, |s| async move { s.send_message(cid, &m).await })?;
-        let conv = self.run(name, |s| async move { s.get_conversation(cid).await })?;
-        let remote = match (
-            &conv.platform_conversation_id,
-            conv.platform.as_str() == name,
-        ) {
-            (Some(pid), true) => {
-                let author = if msg.sender_type == "customer" {
-                    OutgoingAuthor::Customer
-                } else {
-                    OutgoingAuthor::Agent
-                };
-                let author_id = author_id.or_else(|| match author {
-                    OutgoingAuthor::Customer => conv
-                        .metadata
-                        .get("platform_contact_id")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
-                    OutgoingAuthor::Agent => None,
-                });
-                let out = OutgoingMessage {
-                    author,
-                    author_id,
-                    body: bkx_core::sanitize::to_text(&msg.body),
-                    internal: false,
-                    idempotency_key: Some(msg.id.to_string()),
-                };
-                let pid = pid.clone();
-                self.vendor(
-                    platform,
-                    |c| async move { c.send_message(&pid, &out).await },
-                )
-                .and_then(|rm| {
-                    if let Some(pm) = rm.id.clone() {
-                        let mid = msg.id;
-                        self.run(name, |s| async move {
-                            s.link_platform_ids(cid, None, Some((mid, &pm))).await
-                        })?;
-                    }
-                    Ok(json!({ "status": "sent", "platform_message_id": rm.id }))
-                })
-            }
-            _ => Ok(
-                json!({ "status": "local_only", "reason": "the conversation is not linked to the platform" }),
-            ),
-        };
-        let fresh = self.run(name, |s| async move { s.get_message(msg.id).await })?;
-        let mut v = fresh.to_json();
+        let client = self.client(platform);
+        let (msg, delivery) = self.run(platform.as_str(), |s| async move {
+            mirror::send_message(&s, platform, client, cid, &m, author_id).await
+        })?;
+        let mut v = msg.to_json();
         if let Value::Object(o) = &mut v {
-            o.insert("platform_delivery".into(), Self::delivery(remote));
+            o.insert("platform_delivery".into(), delivery);
         }
         Ok(v)
     }

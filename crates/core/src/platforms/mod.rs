@@ -24,6 +24,7 @@ pub mod identity;
 mod ingest;
 pub mod intercom;
 pub mod livechat;
+pub mod mirror;
 pub mod tawk;
 pub mod webhook;
 pub mod zendesk;
