@@ -22,7 +22,7 @@ use crate::state::App;
 /// Most messages in one transaction.
 pub const MAX_BATCH: usize = 64;
 /// Batches committed at the same time (each holds one database connection).
-pub const MAX_CONCURRENT: usize = 4;
+pub const MAX_CONCURRENT: usize = 2;
 /// Queued sends before handlers wait for room (back-pressure, not a limit on clients).
 const QUEUE: usize = 4096;
 

@@ -561,17 +561,36 @@ impl ChatService {
         // Row locks in conversation order, so two batches can never wait on each other in a
         // cycle; the stable sort keeps each conversation's messages in arrival order.
         parsed.sort_by_key(|(_, cid, _, _)| *cid);
+        // Plain messages with distinct client ids (what a chat server sends) are written
+        // set-based: a handful of statements for the whole batch instead of five per message.
+        let mut pairs = std::collections::HashSet::with_capacity(parsed.len());
+        let set_based = parsed.iter().all(|(_, cid, new, aid)| {
+            aid.is_none()
+                && new.platform_message_id.is_none()
+                && new
+                    .client_id
+                    .as_deref()
+                    .is_some_and(|c| pairs.insert((*cid, c)))
+        });
         let batch = async {
             let mut tx = self
                 .store
                 .pool()
                 .start_transaction(TxOpts::default())
                 .await?;
+            if set_based {
+                let items: Vec<(usize, u64, &NewMessage)> = parsed
+                    .iter()
+                    .map(|(i, cid, new, _)| (*i, *cid, new))
+                    .collect();
+                let r = self.store_messages_set(&mut tx, &items).await;
+                return finish(tx, r).await;
+            }
             let mut done = Vec::with_capacity(parsed.len());
             let mut failed = None;
             for (i, cid, new, aid) in parsed.iter().cloned() {
                 match self.store_message(&mut tx, cid, new, aid).await {
-                    Ok(r) => done.push((i, r)),
+                    Ok(r) => done.push((i, Ok(r))),
                     Err(e) => {
                         failed = Some(e);
                         break;
@@ -588,10 +607,10 @@ impl ChatService {
             Ok(done) => {
                 let mut events = Vec::new();
                 for (i, r) in done {
-                    if r.1 {
-                        events.extend(relay::message_events(r.0.conversation_id, r.0.id));
+                    if let Ok((m, true)) = &r {
+                        events.extend(relay::message_events(m.conversation_id, m.id));
                     }
-                    out[i] = Some(Ok(r));
+                    out[i] = Some(r);
                 }
                 if !events.is_empty() {
                     self.relay(&events).await;
@@ -604,6 +623,90 @@ impl ChatService {
             }
         }
         out.into_iter().flatten().collect()
+    }
+
+    /// The set-based form of [`ChatService::store_message`] for plain messages, each with a
+    /// `client_id` (distinct pairs), sorted by conversation: lock every conversation in one
+    /// statement, find the retries in one, insert the new rows in multi-row statements,
+    /// write the counters in one and read the rows back in one. Each item gets the answer
+    /// `store_message` would give it (`not_found`, the stored retry, `conflict` for a closed
+    /// conversation, or the new message); such refusals write nothing, so they do not abort
+    /// the others. An `Err` (a database failure) means the caller must roll back.
+    async fn store_messages_set(
+        &self,
+        tx: &mut mysql_async::Transaction<'_>,
+        items: &[(usize, u64, &NewMessage)],
+    ) -> Result<Vec<(usize, Result<(Message, bool)>)>> {
+        use std::collections::HashMap;
+        let key = |cid: u64, m: &NewMessage| (cid, m.client_id.clone().unwrap_or_default());
+        let mut conv_ids: Vec<u64> = items.iter().map(|(_, cid, _)| *cid).collect();
+        conv_ids.dedup();
+        let mut convs: HashMap<u64, Conversation> =
+            conversations::lock_many(tx, &self.store, &conv_ids)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c))
+                .collect();
+        let client_ids: Vec<&str> = items
+            .iter()
+            .filter_map(|(_, _, m)| m.client_id.as_deref())
+            .collect();
+        let by_pair = |rows: Vec<Message>| -> HashMap<(u64, String), Message> {
+            rows.into_iter()
+                .filter_map(|m| m.client_id.clone().map(|c| ((m.conversation_id, c), m)))
+                .collect()
+        };
+        let existing =
+            by_pair(messages::find_by_client_ids(tx, &self.store, &conv_ids, &client_ids).await?);
+        let at = model::now();
+        let mut out = Vec::with_capacity(items.len());
+        let mut fresh = Vec::with_capacity(items.len());
+        for &(i, cid, new) in items {
+            let Some(conv) = convs.get_mut(&cid) else {
+                out.push((i, Err(Error::not_found("conversation", cid))));
+                continue;
+            };
+            if let Some(m) = existing.get(&key(cid, new)) {
+                out.push((i, Ok((m.clone(), false))));
+                continue;
+            }
+            if let Err(e) = check_open(conv) {
+                out.push((i, Err(e)));
+                continue;
+            }
+            conv.message_count += 1;
+            conv.updated_at = at;
+            if new.sender_type == "agent" && conv.first_response_time.is_none() {
+                conv.first_response_time = Some((at - conv.started_at).num_seconds().max(0));
+            }
+            fresh.push((i, cid, new));
+        }
+        if fresh.is_empty() {
+            return Ok(out);
+        }
+        let rows: Vec<(u64, &NewMessage)> = fresh.iter().map(|&(_, cid, m)| (cid, m)).collect();
+        messages::insert_many(tx, &self.store, &rows, at).await?;
+        let mut touched: Vec<u64> = fresh.iter().map(|&(_, cid, _)| cid).collect();
+        touched.dedup();
+        let touched: Vec<&Conversation> = touched.iter().filter_map(|c| convs.get(c)).collect();
+        conversations::save_counters(tx, &self.store, &touched).await?;
+        let fresh_ids: Vec<&str> = fresh
+            .iter()
+            .filter_map(|(_, _, m)| m.client_id.as_deref())
+            .collect();
+        let touched_ids: Vec<u64> = touched.iter().map(|c| c.id).collect();
+        let stored =
+            by_pair(messages::find_by_client_ids(tx, &self.store, &touched_ids, &fresh_ids).await?);
+        for (i, cid, new) in fresh {
+            let m = stored.get(&key(cid, new)).cloned().ok_or_else(|| {
+                Error::new(
+                    ErrorCode::StorageError,
+                    "a stored message could not be read back",
+                )
+            })?;
+            out.push((i, Ok((m, true))));
+        }
+        Ok(out)
     }
 
     /// A page of history, oldest first.

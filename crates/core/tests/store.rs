@@ -642,3 +642,107 @@ async fn an_infected_upload_is_refused_and_not_recorded() {
     assert_eq!(e.details["signature"], "Test.Sig");
     assert_eq!(count(s.store(), "bkx_chat_attachments").await, 0);
 }
+
+#[tokio::test]
+async fn a_group_commit_answers_each_message_as_a_single_send_would() {
+    let s = service("tbatch_").await;
+    let conv = |v: &str| {
+        let s = s.clone();
+        let v = v.to_owned();
+        async move {
+            s.create_conversation(&obj(json!({ "visitor_id": v })))
+                .await
+                .unwrap()
+                .0
+        }
+    };
+    let (a, b, c) = (
+        conv("visitor-a001").await,
+        conv("visitor-b001").await,
+        conv("visitor-c001").await,
+    );
+    let (first, _) = s
+        .send_message(
+            a.id,
+            &obj(json!({"sender_type": "customer", "body": "hi", "client_id": "a-1"})),
+        )
+        .await
+        .unwrap();
+    s.close_conversation(c.id).await.unwrap();
+    let msg = |body: &str, cid: &str, who: &str| {
+        obj(json!({"sender_type": who, "body": body, "client_id": cid}))
+    };
+    let items = vec![
+        (a.id, msg("hi", "a-1", "customer")),               // a retry
+        (b.id, msg("hello", "b-1", "customer")),            // new
+        (a.id, msg("<b>first</b> answer", "a-2", "agent")), // new, the first agent reply
+        (c.id, msg("late", "c-1", "customer")),             // closed conversation
+        (999_999_999, msg("lost", "x-1", "customer")),      // no such conversation
+        (
+            b.id,
+            obj(json!({"sender_type": "customer", "client_id": "b-2"})),
+        ), // no body
+        (a.id, msg("<script>x()</script>then", "a-3", "customer")), // new, sanitised
+    ];
+    let out = s.send_messages_batch(&items).await;
+    assert_eq!(out.len(), items.len(), "one answer per item, in order");
+    let (m, created) = out[0].as_ref().unwrap();
+    assert_eq!(
+        (m.id, *created),
+        (first.id, false),
+        "a retry gets the stored row"
+    );
+    let (b1, created) = out[1].as_ref().unwrap();
+    assert!(*created && b1.body == "hello" && b1.conversation_id == b.id);
+    let (a2, _) = out[2].as_ref().unwrap();
+    assert_eq!(a2.body, "<b>first</b> answer");
+    assert_eq!(out[3].as_ref().unwrap_err().code, ErrorCode::Conflict);
+    assert_eq!(out[4].as_ref().unwrap_err().code, ErrorCode::NotFound);
+    assert_eq!(
+        out[5].as_ref().unwrap_err().code,
+        ErrorCode::InvalidArgument
+    );
+    let (a3, _) = out[6].as_ref().unwrap();
+    assert_eq!(a3.body, "then", "sanitised like any message");
+    assert!(
+        a2.id < a3.id,
+        "one conversation's messages keep their order"
+    );
+    assert_eq!(count(s.store(), "bkx_chat_messages").await, 4);
+    let a_now = s.get_conversation(a.id).await.unwrap();
+    assert_eq!(a_now.message_count, 3);
+    assert!(
+        a_now.first_response_time.is_some(),
+        "the agent's reply is the first response"
+    );
+    assert_eq!(s.get_conversation(b.id).await.unwrap().message_count, 1);
+    assert_eq!(s.get_conversation(c.id).await.unwrap().message_count, 0);
+    let history = s.get_messages(a.id, &Map::new()).await.unwrap();
+    let bodies: Vec<&str> = history.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(bodies, ["hi", "<b>first</b> answer", "then"]);
+
+    // A batch larger than any one statement (37 = 32 + 4 + 1 rows), then the same batch
+    // again (every item a retry): stored once, in order, counted once.
+    let mut convs = Vec::new();
+    for n in 0..37 {
+        convs.push(conv(&format!("visitor-n{n:03}")).await.id);
+    }
+    let big: Vec<_> = convs
+        .iter()
+        .enumerate()
+        .map(|(n, id)| (*id, msg(&format!("m{n}"), &format!("k-{n}"), "customer")))
+        .collect();
+    let once = s.send_messages_batch(&big).await;
+    let again = s.send_messages_batch(&big).await;
+    for (n, (x, y)) in once.iter().zip(&again).enumerate() {
+        let (x, created) = x.as_ref().unwrap();
+        let (y, retried) = y.as_ref().unwrap();
+        assert!(*created && !*retried);
+        assert_eq!((x.id, x.body.as_str()), (y.id, format!("m{n}").as_str()));
+        assert_eq!(x.conversation_id, convs[n]);
+    }
+    assert_eq!(count(s.store(), "bkx_chat_messages").await, 4 + 37);
+    for id in &convs {
+        assert_eq!(s.get_conversation(*id).await.unwrap().message_count, 1);
+    }
+}

@@ -5,7 +5,7 @@ use mysql_async::prelude::*;
 use mysql_async::{Row, Value as SqlValue};
 use serde_json::{Map, Value};
 
-use super::{Store, Table};
+use super::{padded, placeholders, Store, Table};
 use crate::error::Result;
 use crate::model::Conversation;
 
@@ -232,6 +232,67 @@ pub async fn save(q: &mut impl Queryable, store: &Store, c: &Conversation) -> Re
             SqlValue::from(c.updated_at),
             SqlValue::from(c.id),
         ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Locks several conversations (`SELECT … FOR UPDATE`, in id order, so two callers
+/// locking overlapping sets cannot deadlock on each other) and returns those that exist.
+pub async fn lock_many(
+    q: &mut impl Queryable,
+    store: &Store,
+    ids: &[u64],
+) -> Result<Vec<Conversation>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let t = store.table(Table::Conversations);
+    let ids = padded(ids);
+    let rows: Vec<Row> = q
+        .exec(
+            format!(
+                "SELECT {COLUMNS} FROM {t} WHERE id IN ({}) ORDER BY id FOR UPDATE",
+                placeholders(ids.len())
+            ),
+            ids.iter().map(|i| SqlValue::from(*i)).collect::<Vec<_>>(),
+        )
+        .await?;
+    Ok(rows.into_iter().map(from_row).collect())
+}
+
+/// Writes the message counters of several (locked) conversations in one statement:
+/// `message_count`, `first_response_time` and `updated_at` as the caller computed them.
+pub async fn save_counters(
+    q: &mut impl Queryable,
+    store: &Store,
+    convs: &[&Conversation],
+) -> Result<()> {
+    if convs.is_empty() {
+        return Ok(());
+    }
+    let t = store.table(Table::Conversations);
+    let convs = padded(convs);
+    let case = vec!["WHEN ? THEN ?"; convs.len()].join(" ");
+    let mut params = Vec::with_capacity(convs.len() * 7);
+    for c in &convs {
+        params.extend([SqlValue::from(c.id), SqlValue::from(c.message_count)]);
+    }
+    for c in &convs {
+        params.extend([SqlValue::from(c.id), SqlValue::from(c.first_response_time)]);
+    }
+    for c in &convs {
+        params.extend([SqlValue::from(c.id), SqlValue::from(c.updated_at)]);
+    }
+    params.extend(convs.iter().map(|c| SqlValue::from(c.id)));
+    q.exec_drop(
+        format!(
+            "UPDATE {t} SET message_count = CASE id {case} END, \
+             first_response_time = CASE id {case} END, updated_at = CASE id {case} END \
+             WHERE id IN ({})",
+            placeholders(convs.len())
+        ),
+        params,
     )
     .await?;
     Ok(())

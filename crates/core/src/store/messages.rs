@@ -6,7 +6,7 @@ use mysql_async::{Row, Value as SqlValue};
 use serde_json::{Map, Value};
 
 use super::conversations::json_map;
-use super::{Store, Table};
+use super::{padded, placeholders, Store, Table};
 use crate::error::Result;
 use crate::model::{AttachmentRef, Message};
 
@@ -126,6 +126,88 @@ pub async fn insert_sent(
     let id = r.last_insert_id().unwrap_or(0);
     r.drop_result().await?;
     Ok(id)
+}
+
+/// Inserts several rows in their order (ids ascend in that order), in multi-row
+/// statements of power-of-two sizes (at most one statement per set bit of the count, each
+/// shape prepared once per connection).
+pub async fn insert_many(
+    q: &mut impl Queryable,
+    store: &Store,
+    rows: &[(u64, &NewMessage)],
+    at: NaiveDateTime,
+) -> Result<()> {
+    let t = store.table(Table::Messages);
+    let mut rest = rows;
+    while !rest.is_empty() {
+        // The largest power of two that fits: 37 rows go as 32 + 4 + 1.
+        let n = 1usize << (usize::BITS - 1 - rest.len().leading_zeros());
+        let (chunk, tail) = rest.split_at(n);
+        let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)"; n].join(", ");
+        let mut params = Vec::with_capacity(n * 12);
+        for (conversation_id, m) in chunk {
+            params.extend([
+                SqlValue::from(*conversation_id),
+                SqlValue::from(&m.client_id),
+                SqlValue::from(&m.platform_message_id),
+                SqlValue::from(&m.sender_type),
+                SqlValue::from(m.sender_id),
+                SqlValue::from(&m.sender_name),
+                SqlValue::from(&m.body),
+                SqlValue::from(&m.message_type),
+                SqlValue::from(&m.attachment_url),
+                SqlValue::from(Value::Object(m.metadata.clone()).to_string()),
+                SqlValue::from(at),
+                SqlValue::from(at),
+            ]);
+        }
+        q.exec_drop(
+            format!(
+                "INSERT INTO {t} (conversation_id, client_id, platform_message_id, sender_type, \
+                 sender_id, sender_name, message, message_type, attachment_url, is_read, \
+                 metadata, sent_at, created_at) VALUES {values}"
+            ),
+            params,
+        )
+        .await?;
+        rest = tail;
+    }
+    Ok(())
+}
+
+/// The messages of these conversations carrying one of these `client_id`s (a superset of
+/// the wanted pairs: the caller matches `(conversation_id, client_id)` exactly). One
+/// statement, served by the `(conversation_id, client_id)` unique index.
+pub async fn find_by_client_ids(
+    q: &mut impl Queryable,
+    store: &Store,
+    conversation_ids: &[u64],
+    client_ids: &[&str],
+) -> Result<Vec<Message>> {
+    if conversation_ids.is_empty() || client_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let convs = padded(conversation_ids);
+    let cids = padded(client_ids);
+    let mut params: Vec<SqlValue> = convs.iter().map(|c| SqlValue::from(*c)).collect();
+    params.extend(cids.iter().map(|c| SqlValue::from(*c)));
+    // The index is named: on a young table (few rows, stale statistics) the optimizer may
+    // otherwise walk `conversation_id_idx`, reading a conversation's whole history.
+    let t = store.table(Table::Messages);
+    let a = store.table(Table::Attachments);
+    let rows: Vec<Row> = q
+        .exec(
+            format!(
+                "SELECT {COLUMNS} FROM {t} m FORCE INDEX (conversation_client_uq) \
+                 LEFT JOIN {a} a ON a.message_id = m.id \
+                 WHERE m.conversation_id IN ({}) AND m.client_id IN ({}) ORDER BY m.id",
+                placeholders(convs.len()),
+                placeholders(cids.len())
+            ),
+            params,
+        )
+        .await?;
+    Ok(rows.into_iter().map(from_row).collect())
 }
 
 /// One message by id.

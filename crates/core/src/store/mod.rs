@@ -18,6 +18,36 @@ use mysql_async::{Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts};
 
 /// How long an idle pooled connection is kept (below MySQL's default `wait_timeout`).
 const IDLE_CONNECTION_TTL: Duration = Duration::from_secs(60);
+/// Prepared statements kept per connection: the set-based statements of a group commit
+/// come in a few shapes each ([`padded`]), beside the single-row ones.
+const STMT_CACHE_SIZE: usize = 128;
+/// Lists longer than this are not padded (one shape per length; callers batch far less).
+const MAX_PADDED: usize = 64;
+
+/// `n` comma-separated `?` placeholders.
+pub(crate) fn placeholders(n: usize) -> String {
+    let mut s = String::with_capacity(n * 3);
+    for i in 0..n {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push('?');
+    }
+    s
+}
+
+/// A list for an `IN (…)` parameter, its last value repeated up to the next power of two:
+/// a statement then comes in at most seven shapes whatever the batch size, so the server
+/// and the connection's statement cache prepare each once (repeats change nothing in `IN`).
+pub(crate) fn padded<T: Clone>(v: &[T]) -> Vec<T> {
+    let mut out = v.to_vec();
+    if let Some(last) = v.last() {
+        if v.len() <= MAX_PADDED {
+            out.resize(v.len().next_power_of_two(), last.clone());
+        }
+    }
+    out
+}
 
 use crate::error::{Error, Result};
 
@@ -149,6 +179,7 @@ impl Store {
                     // the session settings below, which mysql_async re-applies as `setup`).
                     .with_reset_connection(false),
             )
+            .stmt_cache_size(STMT_CACHE_SIZE)
             // Every time we write is UTC; keep the session aligned so NOW() agrees.
             .setup(vec![
                 "SET time_zone = '+00:00'",
@@ -204,5 +235,25 @@ impl Store {
     /// The underlying pool.
     pub fn raw_pool(&self) -> &Pool {
         &self.pool
+    }
+}
+
+#[cfg(test)]
+mod padding_tests {
+    use super::*;
+
+    #[test]
+    fn lists_are_padded_to_a_power_of_two_with_their_last_value() {
+        assert_eq!(padded::<u64>(&[]), Vec::<u64>::new());
+        assert_eq!(padded(&[7]), vec![7]);
+        assert_eq!(padded(&[1, 2, 3]), vec![1, 2, 3, 3]);
+        assert_eq!(padded(&[1, 2, 3, 4, 5]).len(), 8);
+        let long: Vec<u64> = (0..65).collect();
+        assert_eq!(
+            padded(&long),
+            long,
+            "beyond the cap a list is left as it is"
+        );
+        assert_eq!(placeholders(3), "?, ?, ?");
     }
 }
