@@ -7,7 +7,8 @@
 // PHP sees the Rust parameter names (named arguments, stubs): camelCase as documented.
 #![allow(non_snake_case)]
 
-use bkx_core::booking::{cards, BookingAssistant as Core, DEFAULT_HOLD_SECONDS};
+use bkx_core::booking::catalog::Catalog;
+use bkx_core::booking::{cards, Availability, BookingAssistant as Core, DEFAULT_HOLD_SECONDS};
 use bkx_core::input::Input;
 use bkx_core::store::DbConfig;
 use bkx_core::{Error, ErrorCode, Result};
@@ -17,7 +18,7 @@ use ext_php_rs::types::ZendHashTable;
 use serde_json::{Map, Value};
 
 use crate::chat_manager::parse_db;
-use crate::convert::{array_to_map, json_to_array, PhpStr};
+use crate::convert::{array_to_json_text, array_to_map, json_to_array, php_err, PhpStr};
 use crate::errors::IntoPhp;
 use crate::runtime::with_service;
 
@@ -34,6 +35,50 @@ fn arr(v: &Value) -> PhpResult<ZBox<ZendHashTable>> {
 
 fn map(ht: &ZendHashTable, field: &str) -> PhpResult<Map<String, Value>> {
     array_to_map(ht, field).php()
+}
+
+/// The adapter's catalog, parsed straight into its type (a catalog holds every booking of
+/// the window: thousands of entries, so no intermediate JSON tree).
+fn catalog(ht: &ZendHashTable) -> PhpResult<Catalog> {
+    Catalog::from_json_text(&array_to_json_text(ht, "catalog").php()?).php()
+}
+
+/// The availability answer as PHP arrays, built directly (about a thousand slots for a
+/// month of a busy site).
+fn availability_array(a: &Availability) -> Result<ZBox<ZendHashTable>> {
+    let extras = serde_json::to_value(&a.extras)
+        .map_err(|e| Error::new(ErrorCode::BookingError, format!("availability: {e}")))?;
+    let mut out = ZendHashTable::with_capacity(10);
+    out.insert("service_id", a.service_id).map_err(php_err)?;
+    out.insert("service_name", a.service_name.as_str())
+        .map_err(php_err)?;
+    out.insert("resource_id", a.resource_id).map_err(php_err)?;
+    out.insert("resource_name", a.resource_name.clone())
+        .map_err(php_err)?;
+    out.insert("extras", json_to_array(&extras)?)
+        .map_err(php_err)?;
+    out.insert("extension", a.extension).map_err(php_err)?;
+    out.insert("date_from", a.date_from.as_str())
+        .map_err(php_err)?;
+    out.insert("date_to", a.date_to.as_str()).map_err(php_err)?;
+    out.insert("timezone", a.timezone.as_str())
+        .map_err(php_err)?;
+    let mut slots = ZendHashTable::with_capacity(u32::try_from(a.slots.len()).unwrap_or(u32::MAX));
+    for s in &a.slots {
+        let mut h = ZendHashTable::with_capacity(8);
+        h.insert("date", s.date.as_str()).map_err(php_err)?;
+        h.insert("time", s.time.as_str()).map_err(php_err)?;
+        h.insert("start", s.start.as_str()).map_err(php_err)?;
+        h.insert("end", s.end.as_str()).map_err(php_err)?;
+        h.insert("resource_id", s.resource_id).map_err(php_err)?;
+        h.insert("resource_name", s.resource_name.as_str())
+            .map_err(php_err)?;
+        h.insert("all_day", s.all_day).map_err(php_err)?;
+        h.insert("label", s.label.as_str()).map_err(php_err)?;
+        slots.push(h).map_err(php_err)?;
+    }
+    out.insert("slots", slots).map_err(php_err)?;
+    Ok(out)
 }
 
 impl BookingAssistant {
@@ -76,10 +121,10 @@ impl BookingAssistant {
         catalog: &ZendHashTable,
         query: &ZendHashTable,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let c = Value::Object(map(catalog, "catalog")?);
+        let c = self::catalog(catalog)?;
         let q = map(query, "query")?;
-        let v = self.run(|a| async move { a.availability(&c, &q).await })?;
-        arr(&v)
+        let v = self.run(|a| async move { a.availability_in(&c, &q).await })?;
+        availability_array(&v).php()
     }
 
     /// The price of the query (the `quote` card shape).
@@ -88,9 +133,9 @@ impl BookingAssistant {
         catalog: &ZendHashTable,
         query: &ZendHashTable,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let c = Value::Object(map(catalog, "catalog")?);
+        let c = self::catalog(catalog)?;
         let q = map(query, "query")?;
-        arr(&Core::new(None).quote(&c, &q).php()?)
+        arr(&Core::new(None).quote_in(&c, &q).php()?)
     }
 
     /// Whether a slot is still free: `['available' => bool, 'reason' => null|'taken'|'held']`.
@@ -99,9 +144,9 @@ impl BookingAssistant {
         catalog: &ZendHashTable,
         slot: &ZendHashTable,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let c = Value::Object(map(catalog, "catalog")?);
+        let c = self::catalog(catalog)?;
         let s = map(slot, "slot")?;
-        let v = self.run(|a| async move { a.verify_slot(&c, &s).await })?;
+        let v = self.run(|a| async move { a.verify_slot_in(&c, &s).await })?;
         arr(&v)
     }
 

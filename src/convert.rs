@@ -54,6 +54,107 @@ fn array_to_json(ht: &ZendHashTable, field: &str, depth: usize) -> Result<Value>
     Ok(Value::Object(out))
 }
 
+/// Writes a PHP array as JSON text (the same mapping as [`array_to_map`]: a list becomes
+/// an array, anything else an object; the top level must be an object or empty). For large
+/// inputs read into typed core structures (a booking catalog of thousands of entries):
+/// writing text and parsing it straight into the target type costs a fraction of building
+/// a `serde_json::Value` tree first.
+pub fn array_to_json_text(ht: &ZendHashTable, field: &str) -> Result<String> {
+    let mut out = Vec::with_capacity(64 + ht.len() * 32);
+    if ht.is_empty() {
+        return Ok("{}".to_owned());
+    }
+    if ht.has_sequential_keys() {
+        return Err(Error::invalid(
+            field,
+            format!("{field} must be an array with string keys"),
+        ));
+    }
+    write_array(&mut out, ht, field, 0)?;
+    // Only valid UTF-8 was written (strings are checked, keys too).
+    String::from_utf8(out)
+        .map_err(|_| Error::invalid(field, format!("{field} must be valid UTF-8")))
+}
+
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    // Writing a string into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+fn write_array(out: &mut Vec<u8>, ht: &ZendHashTable, field: &str, depth: usize) -> Result<()> {
+    if depth > MAX_DEPTH {
+        return Err(Error::invalid(
+            field,
+            format!("{field} is nested too deeply"),
+        ));
+    }
+    if ht.has_sequential_keys() {
+        out.push(b'[');
+        for (n, (_, v)) in ht.iter().enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            write_zval(out, v, field, depth + 1)?;
+        }
+        out.push(b']');
+        return Ok(());
+    }
+    out.push(b'{');
+    for (n, (k, v)) in ht.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        match k {
+            ArrayKey::Long(i) => {
+                out.push(b'"');
+                out.extend_from_slice(i.to_string().as_bytes());
+                out.push(b'"');
+            }
+            ArrayKey::String(s) => write_str(out, &s),
+            ArrayKey::Str(s) => write_str(out, s),
+            ArrayKey::ZendString(s) => write_str(
+                out,
+                s.as_str().map_err(|_| {
+                    Error::invalid(field, format!("{field} has a key that is not UTF-8"))
+                })?,
+            ),
+        }
+        out.push(b':');
+        write_zval(out, v, field, depth + 1)?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+fn write_zval(out: &mut Vec<u8>, z: &Zval, field: &str, depth: usize) -> Result<()> {
+    let z = z.dereference();
+    if z.is_null() {
+        out.extend_from_slice(b"null");
+    } else if z.is_bool() {
+        out.extend_from_slice(if z.is_true() { b"true" } else { b"false" });
+    } else if let Some(l) = z.long().filter(|_| z.is_long()) {
+        out.extend_from_slice(l.to_string().as_bytes());
+    } else if z.is_double() {
+        let d = z.double().unwrap_or(f64::NAN);
+        let n = Number::from_f64(d)
+            .ok_or_else(|| Error::invalid(field, format!("{field} must be a finite number")))?;
+        out.extend_from_slice(n.to_string().as_bytes());
+    } else if z.is_string() {
+        let s = z
+            .str()
+            .ok_or_else(|| Error::invalid(field, format!("{field} must be valid UTF-8")))?;
+        write_str(out, s);
+    } else if let Some(ht) = z.array() {
+        write_array(out, ht, field, depth)?;
+    } else {
+        return Err(Error::invalid(
+            field,
+            format!("{field} must be a scalar or an array, not an object or resource"),
+        ));
+    }
+    Ok(())
+}
+
 /// Converts one zval.
 pub fn zval_to_json(z: &Zval, field: &str, depth: usize) -> Result<Value> {
     let z = z.dereference();
@@ -122,7 +223,7 @@ pub fn json_to_array(v: &Value) -> Result<ZBox<ZendHashTable>> {
     Ok(ht)
 }
 
-fn php_err(e: ext_php_rs::error::Error) -> Error {
+pub(crate) fn php_err(e: ext_php_rs::error::Error) -> Error {
     Error::new(
         bkx_core::ErrorCode::StorageError,
         format!("could not build a PHP value: {e}"),

@@ -132,4 +132,46 @@ final class BookingAssistantTest extends ChatTestCase
         self::assertSame('booking_slots', $msg['message_type']);
         self::assertSame('2030-01-08T09:00:00+00:00', $msg['metadata']['card']['slots'][0]['start']);
     }
+
+    public function testAvailabilityAnswerHasTheDocumentedShape(): void
+    {
+        $a = $this->assistant()->availability(self::catalog(), self::query());
+        self::assertSame(
+            ['service_id', 'service_name', 'resource_id', 'resource_name', 'extras', 'extension',
+                'date_from', 'date_to', 'timezone', 'slots'],
+            array_keys($a)
+        );
+        self::assertSame([7, 'Massage', 12, 'Anna', [], 0, '2030-01-08', '2030-01-08', 'UTC'], array_values(array_slice($a, 0, 9)));
+        self::assertSame([
+            'date' => '2030-01-08', 'time' => '09:00', 'start' => '2030-01-08T09:00:00+00:00',
+            'end' => '2030-01-08T10:00:00+00:00', 'resource_id' => 12, 'resource_name' => 'Anna',
+            'all_day' => false, 'label' => 'Tue, Jan 8, 9:00 AM',
+        ], $a['slots'][0]);
+
+        $any = $this->assistant()->availability(self::catalog(), self::query(['resource_id' => 'any', 'extras' => ['9']]));
+        self::assertNull($any['resource_id']);
+        self::assertNull($any['resource_name']);
+        self::assertSame([['id' => 9, 'name' => 'Aroma oil']], $any['extras']);
+    }
+
+    public function testAMalformedCatalogIsATypedErrorForEveryCall(): void
+    {
+        $bad = ['services' => [['id' => 7, 'name' => new stdClass()]]] + self::catalog();
+        $wrongType = ['services' => 'none'] + self::catalog();
+        $calls = [
+            'availability' => fn (array $c) => $this->assistant()->availability($c, self::query()),
+            'quote' => fn (array $c) => $this->assistant()->quote($c, self::query()),
+            'verifySlot' => fn (array $c) => $this->assistant()->verifySlot($c, self::query(['start' => '2030-01-08T09:00:00+00:00'])),
+        ];
+        foreach ($calls as $name => $call) {
+            foreach (['object inside' => $bad, 'wrong type' => $wrongType, 'a list' => [1, 2]] as $label => $catalog) {
+                try {
+                    $call($catalog);
+                    self::fail("$name accepted a catalog with $label");
+                } catch (BookingX\Addons\LiveChat\ChatException $e) {
+                    self::assertSame('invalid_argument', $e->getErrorCode(), "$name, $label: " . $e->getMessage());
+                }
+            }
+        }
+    }
 }

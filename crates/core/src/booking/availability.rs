@@ -501,8 +501,31 @@ pub fn is_free(
         .any(|s| s.start == local && s.resource_id == resource_id))
 }
 
-/// A slot's JSON (`start`, `end`, `resource_id`, `resource_name`, `date`, `time`, `label`).
-pub fn slot_json(c: &Catalog, s: &Slot, locale: &str) -> Value {
+/// One free start time as people and cards see it (the `booking_slots` slot shape):
+/// typed, so a caller that does not need JSON (the PHP binding) builds its own values
+/// without a detour through `serde_json::Value`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SlotView {
+    /// Local date, `YYYY-MM-DD`.
+    pub date: String,
+    /// Local time, `HH:MM`.
+    pub time: String,
+    /// RFC 3339 start with the site's offset.
+    pub start: String,
+    /// RFC 3339 end.
+    pub end: String,
+    /// The concrete resource.
+    pub resource_id: u64,
+    /// Its name.
+    pub resource_name: String,
+    /// A day service's slot.
+    pub all_day: bool,
+    /// The start for the visitor's locale.
+    pub label: String,
+}
+
+/// The view of one slot.
+pub fn slot_view(c: &Catalog, s: &Slot, locale: &str) -> SlotView {
     use super::format::rfc3339;
     let name = c
         .resources
@@ -511,19 +534,22 @@ pub fn slot_json(c: &Catalog, s: &Slot, locale: &str) -> Value {
         .map(|r| r.name.as_str())
         .unwrap_or_default();
     let start = rfc3339(&s.start);
-    let mut m = serde_json::Map::with_capacity(8);
-    m.insert("date".into(), start[..10].into());
-    m.insert("time".into(), start[11..16].into());
-    m.insert("start".into(), start.into());
-    m.insert("end".into(), rfc3339(&s.end).into());
-    m.insert("resource_id".into(), s.resource_id.into());
-    m.insert("resource_name".into(), name.into());
-    m.insert("all_day".into(), s.all_day.into());
-    m.insert(
-        "label".into(),
-        super::format::slot_label(&s.start, s.all_day, locale).into(),
-    );
-    Value::Object(m)
+    SlotView {
+        date: start[..10].to_owned(),
+        time: start[11..16].to_owned(),
+        end: rfc3339(&s.end),
+        start,
+        resource_id: s.resource_id,
+        resource_name: name.to_owned(),
+        all_day: s.all_day,
+        label: super::format::slot_label(&s.start, s.all_day, locale),
+    }
+}
+
+/// The JSON of one slot (`{date, time, start, end, resource_id, resource_name, all_day,
+/// label}`).
+pub fn slot_json(c: &Catalog, s: &Slot, locale: &str) -> Value {
+    serde_json::to_value(slot_view(c, s, locale)).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]

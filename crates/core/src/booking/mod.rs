@@ -38,6 +38,30 @@ pub const MAX_HOLD_SECONDS: i64 = 1800;
 /// Default hold, in seconds.
 pub const DEFAULT_HOLD_SECONDS: i64 = 300;
 
+/// An id and its name (the extras of an availability answer).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Named {
+    pub id: u64,
+    pub name: String,
+}
+
+/// The answer of [`BookingAssistant::availability_in`]; serialises to the documented
+/// availability shape (field order included).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Availability {
+    pub service_id: u64,
+    pub service_name: String,
+    /// The asked resource; `None` for any resource.
+    pub resource_id: Option<u64>,
+    pub resource_name: Option<String>,
+    pub extras: Vec<Named>,
+    pub extension: i64,
+    pub date_from: String,
+    pub date_to: String,
+    pub timezone: String,
+    pub slots: Vec<availability::SlotView>,
+}
+
 /// The assistant; with a store it honours and manages holds.
 #[derive(Clone)]
 pub struct BookingAssistant {
@@ -144,44 +168,71 @@ impl BookingAssistant {
             .collect())
     }
 
-    /// Free start times: `{slots, timezone, service_id, service_name, resource_id, extras,
-    /// date_from, date_to}`.
+    /// Free start times: `{service_id, service_name, resource_id, resource_name, extras,
+    /// extension, date_from, date_to, timezone, slots}`.
     pub async fn availability(&self, catalog: &Value, query: &Map<String, Value>) -> Result<Value> {
         let c = Catalog::from_json(catalog)?;
+        let a = self.availability_in(&c, query).await?;
+        serde_json::to_value(a)
+            .map_err(|e| Error::new(ErrorCode::BookingError, format!("availability: {e}")))
+    }
+
+    /// [`BookingAssistant::availability`] on a parsed catalog, typed (callers that build
+    /// their own values, like the PHP binding, skip the JSON tree).
+    pub async fn availability_in(
+        &self,
+        c: &Catalog,
+        query: &Map<String, Value>,
+    ) -> Result<Availability> {
         let q = parse_query(query)?;
-        let blocks = self.blocks(&c, &q).await?;
-        let found = availability::find(&c, &q, &blocks)?;
+        let blocks = self.blocks(c, &q).await?;
+        let found = availability::find(c, &q, &blocks)?;
         let s = c.service(q.service_id)?;
-        let extras: Vec<Value> = c
+        let extras = c
             .extras_by_ids(&q.extras)?
             .iter()
-            .map(|e| json!({"id": e.id, "name": e.name}))
+            .map(|e| Named {
+                id: e.id,
+                name: e.name.clone(),
+            })
             .collect();
         let resource = q.resource_id.and_then(|id| c.resource(id).ok());
-        Ok(json!({
-            "service_id": s.id,
-            "service_name": s.name,
-            "resource_id": q.resource_id,
-            "resource_name": resource.map(|r| r.name.clone()),
-            "extras": extras,
-            "extension": q.extension,
-            "date_from": q.date_from.format("%Y-%m-%d").to_string(),
-            "date_to": q.date_to.format("%Y-%m-%d").to_string(),
-            "timezone": c.timezone,
-            "slots": found.iter().map(|x| availability::slot_json(&c, x, &q.locale)).collect::<Vec<_>>(),
-        }))
+        Ok(Availability {
+            service_id: s.id,
+            service_name: s.name.clone(),
+            resource_id: q.resource_id,
+            resource_name: resource.map(|r| r.name.clone()),
+            extras,
+            extension: q.extension,
+            date_from: q.date_from.format("%Y-%m-%d").to_string(),
+            date_to: q.date_to.format("%Y-%m-%d").to_string(),
+            timezone: c.timezone.clone(),
+            slots: found
+                .iter()
+                .map(|x| availability::slot_view(c, x, &q.locale))
+                .collect(),
+        })
     }
 
     /// The price of a query (the `quote` card shape).
     pub fn quote(&self, catalog: &Value, query: &Map<String, Value>) -> Result<Value> {
-        let c = Catalog::from_json(catalog)?;
-        quote::quote(&c, &parse_query(query)?)
+        self.quote_in(&Catalog::from_json(catalog)?, query)
+    }
+
+    /// [`BookingAssistant::quote`] on a parsed catalog.
+    pub fn quote_in(&self, c: &Catalog, query: &Map<String, Value>) -> Result<Value> {
+        quote::quote(c, &parse_query(query)?)
     }
 
     /// Whether a slot (`start`, `resource_id`, `service_id`, `extras`, `extension`,
     /// `conversation_id`) is still free: `{available, reason?}`.
     pub async fn verify_slot(&self, catalog: &Value, slot: &Map<String, Value>) -> Result<Value> {
-        let c = Catalog::from_json(catalog)?;
+        self.verify_slot_in(&Catalog::from_json(catalog)?, slot)
+            .await
+    }
+
+    /// [`BookingAssistant::verify_slot`] on a parsed catalog.
+    pub async fn verify_slot_in(&self, c: &Catalog, slot: &Map<String, Value>) -> Result<Value> {
         let i = Input(slot);
         let start = rfc3339("start", i.opt_str("start", 40)?)?;
         let resource_id = i
@@ -192,9 +243,9 @@ impl BookingAssistant {
         let day = c.zone()?.local(start.with_timezone(&Utc)).date_naive();
         q.date_from = day;
         q.date_to = day;
-        let blocks = self.blocks(&c, &q).await?;
-        let free = availability::is_free(&c, &q, start, resource_id, &blocks)?;
-        let held = !free && availability::is_free(&c, &q, start, resource_id, &[])?;
+        let blocks = self.blocks(c, &q).await?;
+        let free = availability::is_free(c, &q, start, resource_id, &blocks)?;
+        let held = !free && availability::is_free(c, &q, start, resource_id, &[])?;
         Ok(json!({
             "available": free,
             "reason": if free { Value::Null } else if held { "held".into() } else { "taken".into() },
