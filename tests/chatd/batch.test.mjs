@@ -4,7 +4,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { World, connect, call, okData, errCode, visitor, clientId } from "./lib/harness.mjs";
+import { World, connect, call, okData, errCode, visitor, agent, clientId, eventually } from "./lib/harness.mjs";
 
 const world = new World("batch");
 let daemon;
@@ -59,4 +59,41 @@ test("concurrent sends: each acked once, a closed conversation fails alone, retr
   const sends = Number(metrics.match(/^bkx_chatd_send_batch_messages_total (\d+)$/m)?.[1]);
   assert.equal(sends, 2 * n, "every send went through the group-commit queue");
   assert.ok(batches < sends, `some sends shared a transaction (${batches} batches for ${sends} sends)`);
+});
+
+test("a sender that does not wait for acks: every message stored once and delivered once, in id order", async () => {
+  // Several conversations, each with many sends in flight at once: a conversation's next
+  // messages are queued (and may share a batch) while the earlier ones are still being
+  // committed and broadcast, yet each is stored once and the agent (another socket)
+  // receives each conversation's messages once, in id order.
+  const ag = await connect(daemon, world.token(agent(7)));
+  const convs = [];
+  for (let c = 0; c < 4; c++) {
+    const s = await connect(daemon, world.token(visitor(`Pipeline ${c}`)));
+    const conv = okData(await call(s, "conversation:start", {})).conversation;
+    okData(await call(ag, "conversation:join", { conversation_id: conv.id }));
+    convs.push({ s, conv });
+  }
+  const per = 18; // within the default per-connection burst (20)
+  const acks = await Promise.all(
+    convs.flatMap(({ s, conv }) =>
+      Array.from({ length: per }, (_, i) =>
+        call(s, "message:send", { conversation_id: conv.id, client_id: clientId("p"), body: `m${i}` }),
+      ),
+    ),
+  );
+  for (const [c, { conv }] of convs.entries()) {
+    const mine = acks.slice(c * per, (c + 1) * per).map((a, i) => okData(a, `conversation ${c}, send ${i}`).message);
+    // Sends in flight together are handled concurrently: they are stored in the order the
+    // daemon takes them (a client that needs its own order waits for each ack, as the widget
+    // does), and delivered in id order.
+    assert.deepEqual(mine.map((m) => m.body), Array.from({ length: per }, (_, i) => `m${i}`));
+    const ids = mine.map((m) => m.id).sort((a, b) => a - b);
+    assert.equal(new Set(ids).size, per, `conversation ${c}: one id per message`);
+    const got = () => ag.inbox.all("message:new", (d) => d.message.conversation_id === conv.id).map((d) => d.message);
+    await eventually(() => got().length >= per, 5000, `the agent gets conversation ${c}'s ${per} messages`);
+    assert.deepEqual(got().map((m) => m.id), ids, `conversation ${c}: delivered once each, in id order`);
+    const history = okData(await call(ag, "conversation:join", { conversation_id: conv.id, since_id: 0 })).messages;
+    assert.deepEqual(history.map((m) => m.id), ids, `conversation ${c}: stored once each`);
+  }
 });

@@ -14,6 +14,7 @@ mod http;
 mod identity;
 mod limits;
 mod metrics;
+mod order;
 mod relay;
 mod server;
 mod session;
@@ -139,7 +140,7 @@ async fn run(cfg: Config, check_only: bool) -> Result<(), String> {
         identities: limits::IdentityBuckets::default(),
         presence: state::Presence::default(),
         typing: std::sync::Mutex::new(std::collections::HashMap::new()),
-        conversation_locks: state::ConversationLocks::default(),
+        order: order::Sequencer::default(),
         sends,
         expiries: session::Expiries::default(),
     }));

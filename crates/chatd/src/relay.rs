@@ -132,8 +132,8 @@ async fn emit<A: Adapter>(app: &App, io: &SocketIo<A>, ev: &RelayEvent) -> Resul
         }
     };
     // In the conversation's emit order, like messages sent over sockets.
-    let order = app.conversation_locks.get(conversation_id);
-    let _order = order.lock().await;
+    let turn = app.order.turn(conversation_id);
+    turn.ready().await;
     let targets: Vec<String> = if staff_only {
         vec![rooms::STAFF.to_owned()]
     } else {

@@ -1,7 +1,7 @@
 //! State shared by every connection of one daemon.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use bkx_core::chat::ChatService;
@@ -57,45 +57,6 @@ impl Presence {
     }
 }
 
-/// One async lock per conversation, held from storing a message until its `message:new` is
-/// handed to the adapter: so a node emits a conversation's messages in id (commit) order,
-/// and a client that re-joins with `since_id` = the highest id it saw misses nothing.
-/// (The database's row lock already serialises the writes; this only orders the emits.)
-#[derive(Default)]
-pub struct ConversationLocks {
-    inner: Mutex<LockMap>,
-}
-
-#[derive(Default)]
-struct LockMap {
-    locks: HashMap<u64, Weak<tokio::sync::Mutex<()>>>,
-    sweep_at: usize,
-}
-
-impl ConversationLocks {
-    /// The lock of conversation `id` (created on first use, forgotten when unused).
-    pub fn get(&self, id: u64) -> Arc<tokio::sync::Mutex<()>> {
-        let mut m = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(l) = m.locks.get(&id).and_then(Weak::upgrade) {
-            return l;
-        }
-        let l = Arc::new(tokio::sync::Mutex::new(()));
-        m.locks.insert(id, Arc::downgrade(&l));
-        if m.locks.len() > m.sweep_at.max(1024) {
-            m.locks.retain(|_, w| w.strong_count() > 0);
-            m.sweep_at = m.locks.len() * 2;
-        }
-        l
-    }
-
-    /// Conversations with a live lock (for tests).
-    #[cfg(test)]
-    fn tracked(&self) -> usize {
-        let m = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        m.locks.len()
-    }
-}
-
 /// Everything handlers need.
 pub struct Shared {
     pub chat: ChatService,
@@ -109,8 +70,8 @@ pub struct Shared {
     pub presence: Presence,
     /// Last typing event forwarded per (socket, conversation), for throttling.
     pub typing: Mutex<HashMap<(String, u64), Instant>>,
-    /// Orders each conversation's `message:new` emits.
-    pub conversation_locks: ConversationLocks,
+    /// Orders each conversation's emits (`message:new` in id order).
+    pub order: crate::order::Sequencer,
     /// The group-commit queue of `message:send`.
     pub sends: crate::batch::Sends,
     /// When each open socket's token expires.
@@ -148,24 +109,5 @@ impl ConnBuckets {
                 l.events_per_connection.per_sec,
             ))),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn conversation_locks_are_shared_then_forgotten() {
-        let locks = ConversationLocks::default();
-        let a = locks.get(1);
-        let b = locks.get(1);
-        assert!(Arc::ptr_eq(&a, &b));
-        assert!(!Arc::ptr_eq(&a, &locks.get(2)));
-        drop((a, b));
-        for id in 0..3000 {
-            drop(locks.get(id));
-        }
-        assert!(locks.tracked() < 3000, "unused locks are swept");
     }
 }

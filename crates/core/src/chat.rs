@@ -647,17 +647,16 @@ impl ChatService {
                 .into_iter()
                 .map(|c| (c.id, c))
                 .collect();
-        let client_ids: Vec<&str> = items
+        let pairs: Vec<(u64, &str)> = items
             .iter()
-            .filter_map(|(_, _, m)| m.client_id.as_deref())
+            .filter_map(|(_, cid, m)| m.client_id.as_deref().map(|k| (*cid, k)))
             .collect();
         let by_pair = |rows: Vec<Message>| -> HashMap<(u64, String), Message> {
             rows.into_iter()
                 .filter_map(|m| m.client_id.clone().map(|c| ((m.conversation_id, c), m)))
                 .collect()
         };
-        let existing =
-            by_pair(messages::find_by_client_ids(tx, &self.store, &conv_ids, &client_ids).await?);
+        let existing = by_pair(messages::find_by_client_ids(tx, &self.store, &pairs).await?);
         let at = model::now();
         let mut out = Vec::with_capacity(items.len());
         let mut fresh = Vec::with_capacity(items.len());
@@ -690,13 +689,11 @@ impl ChatService {
         touched.dedup();
         let touched: Vec<&Conversation> = touched.iter().filter_map(|c| convs.get(c)).collect();
         conversations::save_counters(tx, &self.store, &touched).await?;
-        let fresh_ids: Vec<&str> = fresh
+        let fresh_pairs: Vec<(u64, &str)> = fresh
             .iter()
-            .filter_map(|(_, _, m)| m.client_id.as_deref())
+            .filter_map(|(_, cid, m)| m.client_id.as_deref().map(|k| (*cid, k)))
             .collect();
-        let touched_ids: Vec<u64> = touched.iter().map(|c| c.id).collect();
-        let stored =
-            by_pair(messages::find_by_client_ids(tx, &self.store, &touched_ids, &fresh_ids).await?);
+        let stored = by_pair(messages::find_by_client_ids(tx, &self.store, &fresh_pairs).await?);
         for (i, cid, new) in fresh {
             let m = stored.get(&key(cid, new)).cloned().ok_or_else(|| {
                 Error::new(

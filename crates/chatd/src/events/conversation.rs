@@ -250,22 +250,17 @@ pub async fn transfer<A: Adapter>(
             ),
             (None, None) => String::new(),
         };
-        let order = app.conversation_locks.get(id);
-        let order = order.lock().await;
-        let sys = app
-            .chat
-            .send_message(
-                id,
-                &json!({"sender_type": "system", "body": note, "message_type": "system"})
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default(),
-            )
-            .await;
-        if let Ok((m, _)) = sys {
-            fan_out_all(&s, id, "message:new", &json!({ "message": m.to_json() })).await;
+        // Through the writer, so it takes its place among the conversation's messages.
+        let note = json!({"sender_type": "system", "body": note, "message_type": "system"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        if let Ok(mut queued) = app.sends.queue(&app.order, id, note).await {
+            if let Ok((m, _)) = queued.stored().await {
+                queued.turn.ready().await;
+                fan_out_all(&s, id, "message:new", &json!({ "message": m.to_json() })).await;
+            }
         }
-        drop(order);
         let cj = json!({ "conversation": conv.to_json() });
         fan_out_all(&s, id, "conversation:updated", &cj).await;
         if agent.is_none() {

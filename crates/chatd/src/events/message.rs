@@ -68,20 +68,19 @@ pub async fn send<A: Adapter>(
         if let Some(t) = i.get("type") {
             m.insert("message_type".into(), t.clone());
         }
-        // Held until the message is handed to the adapter: emits follow commit order.
-        let order = app.conversation_locks.get(id);
-        let order = order.lock().await;
-        let (msg, created) = app
-            .sends
-            .send(id, m)
+        // Queued with its turn; emitted after the conversation's earlier messages.
+        let mut queued = app.sends.queue(&app.order, id, m).await?;
+        let (msg, created) = queued
+            .stored()
             .await
             .inspect_err(|e| count_db_error(&app, e))?;
         let mj = msg.to_json();
         if created {
             app.metrics.messages_total.fetch_add(1, Ordering::Relaxed);
+            queued.turn.ready().await;
             fan_out(&s, id, "message:new", &json!({ "message": mj })).await;
         }
-        drop(order);
+        drop(queued);
         if created {
             if me.is_staff() {
                 claim_if_unassigned(&app, &s, &me, id).await;

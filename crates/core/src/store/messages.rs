@@ -6,7 +6,7 @@ use mysql_async::{Row, Value as SqlValue};
 use serde_json::{Map, Value};
 
 use super::conversations::json_map;
-use super::{padded, placeholders, Store, Table};
+use super::{padded, Store, Table};
 use crate::error::Result;
 use crate::model::{AttachmentRef, Message};
 
@@ -175,22 +175,22 @@ pub async fn insert_many(
     Ok(())
 }
 
-/// The messages of these conversations carrying one of these `client_id`s (a superset of
-/// the wanted pairs: the caller matches `(conversation_id, client_id)` exactly). One
-/// statement, served by the `(conversation_id, client_id)` unique index.
+/// The messages with these `(conversation_id, client_id)` pairs, in id order. One
+/// statement: a row-constructor `IN`, served as one range per pair by the
+/// `(conversation_id, client_id)` unique index.
 pub async fn find_by_client_ids(
     q: &mut impl Queryable,
     store: &Store,
-    conversation_ids: &[u64],
-    client_ids: &[&str],
+    pairs: &[(u64, &str)],
 ) -> Result<Vec<Message>> {
-    if conversation_ids.is_empty() || client_ids.is_empty() {
+    if pairs.is_empty() {
         return Ok(Vec::new());
     }
-    let convs = padded(conversation_ids);
-    let cids = padded(client_ids);
-    let mut params: Vec<SqlValue> = convs.iter().map(|c| SqlValue::from(*c)).collect();
-    params.extend(cids.iter().map(|c| SqlValue::from(*c)));
+    let pairs = padded(pairs);
+    let mut params: Vec<SqlValue> = Vec::with_capacity(pairs.len() * 2);
+    for (c, k) in &pairs {
+        params.extend([SqlValue::from(*c), SqlValue::from(*k)]);
+    }
     // The index is named: on a young table (few rows, stale statistics) the optimizer may
     // otherwise walk `conversation_id_idx`, reading a conversation's whole history.
     let t = store.table(Table::Messages);
@@ -200,9 +200,8 @@ pub async fn find_by_client_ids(
             format!(
                 "SELECT {COLUMNS} FROM {t} m FORCE INDEX (conversation_client_uq) \
                  LEFT JOIN {a} a ON a.message_id = m.id \
-                 WHERE m.conversation_id IN ({}) AND m.client_id IN ({}) ORDER BY m.id",
-                placeholders(convs.len()),
-                placeholders(cids.len())
+                 WHERE (m.conversation_id, m.client_id) IN ({}) ORDER BY m.id",
+                vec!["(?, ?)"; pairs.len()].join(", ")
             ),
             params,
         )
