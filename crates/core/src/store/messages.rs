@@ -78,6 +78,35 @@ fn from_row(mut r: Row) -> Message {
     }
 }
 
+/// The columns an insert writes, and one row's placeholders (`is_read` starts at 0).
+const INSERT_COLUMNS: &str = "conversation_id, client_id, platform_message_id, sender_type, \
+    sender_id, sender_name, message, message_type, attachment_url, is_read, metadata, sent_at, \
+    created_at";
+const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)";
+
+/// One row's values for [`INSERT_COLUMNS`].
+fn row_params(
+    conversation_id: u64,
+    m: &NewMessage,
+    sent_at: NaiveDateTime,
+    at: NaiveDateTime,
+) -> [SqlValue; 12] {
+    [
+        SqlValue::from(conversation_id),
+        SqlValue::from(&m.client_id),
+        SqlValue::from(&m.platform_message_id),
+        SqlValue::from(&m.sender_type),
+        SqlValue::from(m.sender_id),
+        SqlValue::from(&m.sender_name),
+        SqlValue::from(&m.body),
+        SqlValue::from(&m.message_type),
+        SqlValue::from(&m.attachment_url),
+        SqlValue::from(Value::Object(m.metadata.clone()).to_string()),
+        SqlValue::from(sent_at),
+        SqlValue::from(at),
+    ]
+}
+
 /// Inserts a row; returns its id.
 pub async fn insert(
     q: &mut impl Queryable,
@@ -102,25 +131,8 @@ pub async fn insert_sent(
     let t = store.table(Table::Messages);
     let r = q
         .exec_iter(
-            format!(
-                "INSERT INTO {t} (conversation_id, client_id, platform_message_id, sender_type, \
-             sender_id, sender_name, message, message_type, attachment_url, is_read, metadata, \
-             sent_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)"
-            ),
-            vec![
-                SqlValue::from(conversation_id),
-                SqlValue::from(&m.client_id),
-                SqlValue::from(&m.platform_message_id),
-                SqlValue::from(&m.sender_type),
-                SqlValue::from(m.sender_id),
-                SqlValue::from(&m.sender_name),
-                SqlValue::from(&m.body),
-                SqlValue::from(&m.message_type),
-                SqlValue::from(&m.attachment_url),
-                SqlValue::from(Value::Object(m.metadata.clone()).to_string()),
-                SqlValue::from(sent_at),
-                SqlValue::from(at),
-            ],
+            format!("INSERT INTO {t} ({INSERT_COLUMNS}) VALUES {ROW}"),
+            row_params(conversation_id, m, sent_at, at).to_vec(),
         )
         .await?;
     let id = r.last_insert_id().unwrap_or(0);
@@ -143,30 +155,13 @@ pub async fn insert_many(
         // The largest power of two that fits: 37 rows go as 32 + 4 + 1.
         let n = 1usize << (usize::BITS - 1 - rest.len().leading_zeros());
         let (chunk, tail) = rest.split_at(n);
-        let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)"; n].join(", ");
+        let values = vec![ROW; n].join(", ");
         let mut params = Vec::with_capacity(n * 12);
         for (conversation_id, m) in chunk {
-            params.extend([
-                SqlValue::from(*conversation_id),
-                SqlValue::from(&m.client_id),
-                SqlValue::from(&m.platform_message_id),
-                SqlValue::from(&m.sender_type),
-                SqlValue::from(m.sender_id),
-                SqlValue::from(&m.sender_name),
-                SqlValue::from(&m.body),
-                SqlValue::from(&m.message_type),
-                SqlValue::from(&m.attachment_url),
-                SqlValue::from(Value::Object(m.metadata.clone()).to_string()),
-                SqlValue::from(at),
-                SqlValue::from(at),
-            ]);
+            params.extend(row_params(*conversation_id, m, at, at));
         }
         q.exec_drop(
-            format!(
-                "INSERT INTO {t} (conversation_id, client_id, platform_message_id, sender_type, \
-                 sender_id, sender_name, message, message_type, attachment_url, is_read, \
-                 metadata, sent_at, created_at) VALUES {values}"
-            ),
+            format!("INSERT INTO {t} ({INSERT_COLUMNS}) VALUES {values}"),
             params,
         )
         .await?;
