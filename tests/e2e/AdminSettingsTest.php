@@ -33,6 +33,51 @@ final class AdminSettingsTest extends E2ETestCase
         $this->assertStringContainsString('name="bkx_livechat_settings[delete_data_on_uninstall]"', $page->body);
     }
 
+    public function testFirstActivationPutsBusinessHoursOnTheSiteClock(): void
+    {
+        $db = self::siteDb();
+        $options = self::siteTable('options');
+        $names = ['bkx_livechat_settings', 'bkx_livechat_version', 'timezone_string'];
+        $read = $db->prepare("SELECT option_name, option_value, autoload FROM $options WHERE option_name = ?");
+        $saved = [];
+        foreach ($names as $name) {
+            $read->execute([$name]);
+            $saved[$name] = $read->fetch(\PDO::FETCH_ASSOC) ?: null;
+        }
+        $this->assertNotNull($saved['bkx_livechat_settings'], 'the site has settings to restore');
+        $set = $db->prepare("INSERT INTO $options (option_name, option_value, autoload) VALUES (?, ?, 'yes') "
+            . 'ON DUPLICATE KEY UPDATE option_value = VALUES(option_value)');
+        try {
+            // A site in Berlin activating the plugin for the first time (the next request
+            // sees an unknown plugin version and installs).
+            $db->prepare("DELETE FROM $options WHERE option_name = ?")->execute(['bkx_livechat_settings']);
+            $set->execute(['bkx_livechat_version', '0.0.0']);
+            $set->execute(['timezone_string', 'Europe/Berlin']);
+            $this->assertSame(200, $this->guest()->get('/')->status);
+            $read->execute(['bkx_livechat_settings']);
+            $row = $read->fetch(\PDO::FETCH_ASSOC);
+            $this->assertIsArray($row, 'the first request after activation stored the settings');
+            $settings = unserialize($row['option_value'], ['allowed_classes' => false]);
+            $this->assertSame('Europe/Berlin', $settings['timezone'], "business hours follow the site's time zone");
+            $this->assertSame(['09:00', '17:00'], $settings['working_hours']['monday'], 'the rest are the defaults');
+            $this->assertMatchesRegularExpression(
+                '/<option value="Europe\/Berlin"[^>]*selected/',
+                $this->admin()->get(self::PAGE)->body,
+                'the settings screen shows it'
+            );
+        } finally {
+            foreach ($saved as $name => $row) {
+                if (null === $row) {
+                    $db->prepare("DELETE FROM $options WHERE option_name = ?")->execute([$name]);
+                    continue;
+                }
+                $db->prepare("INSERT INTO $options (option_name, option_value, autoload) VALUES (?, ?, ?) "
+                    . 'ON DUPLICATE KEY UPDATE option_value = VALUES(option_value), autoload = VALUES(autoload)')
+                    ->execute([$row['option_name'], $row['option_value'], $row['autoload']]);
+            }
+        }
+    }
+
     public function testSavingSettingsRoundTrip(): void
     {
         $admin = $this->admin();

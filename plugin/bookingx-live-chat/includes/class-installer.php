@@ -73,10 +73,26 @@ final class Installer {
 		Roles::install();
 		Secret::ensure();
 		if ( false === get_option( Settings::OPTION ) ) {
-			add_option( Settings::OPTION, Settings::defaults() );
+			add_option( Settings::OPTION, self::first_settings() );
 		}
 		self::migrate();
 		update_option( self::VERSION_OPTION, BKX_LIVECHAT_VERSION );
+	}
+
+	/**
+	 * The settings of a first activation: the defaults, with business hours on the site's
+	 * own clock when the site names its time zone (General → Settings), so a site outside
+	 * New York does not start with New York's office hours.
+	 *
+	 * @return array<string, mixed>
+	 */
+	public static function first_settings(): array {
+		$settings  = Settings::defaults();
+		$site_zone = (string) get_option( 'timezone_string' );
+		if ( '' !== $site_zone && in_array( $site_zone, timezone_identifiers_list(), true ) ) {
+			$settings['timezone'] = $site_zone;
+		}
+		return $settings;
 	}
 
 	/**
