@@ -521,6 +521,9 @@ impl ChatService {
             conv.first_response_time = Some((at - conv.started_at).num_seconds().max(0));
         }
         conversations::save(tx, &self.store, &conv).await?;
+        if attachment_id.is_none() {
+            return Ok((new.into_message(id, conversation_id, at), true));
+        }
         let msg = messages::get(tx, &self.store, id)
             .await?
             .ok_or_else(|| Error::not_found("message", id))?;

@@ -746,3 +746,36 @@ async fn a_group_commit_answers_each_message_as_a_single_send_would() {
         assert_eq!(s.get_conversation(*id).await.unwrap().message_count, 1);
     }
 }
+
+#[tokio::test]
+async fn a_sent_message_is_answered_exactly_as_it_reads_back() {
+    // The answer of a send is built without reading the row back: it must equal the row.
+    let s = service("tanswer_").await;
+    let (conv, _) = s
+        .create_conversation(&obj(json!({"visitor_id": "visitor-ans1"})))
+        .await
+        .unwrap();
+    let sends = [
+        json!({"sender_type": "customer", "body": "plain text", "client_id": "a-1"}),
+        json!({"sender_type": "customer", "body": "Tom & Jerry <b>bold</b> <i>ok</i> 😀 ñ 漢字"}),
+        json!({"sender_type": "agent", "sender_id": 7, "sender_name": "Ana & <Bob> 😀",
+               "body": "<a href=\"https://example.com/x?a=1&b=2\">link</a><script>x()</script>",
+               "client_id": "a-2"}),
+        json!({"sender_type": "system", "message_type": "quote", "body": "Price",
+               "metadata": {"card": {"total": 41.5, "n": 3, "big": 12345678901_i64,
+                                     "list": [1, "two", null, true], "nested": {"z": 1, "a": 2}},
+                            "note": "é \"quoted\" \\ back"}}),
+        json!({"sender_type": "customer", "body": "  spaced  ", "attachment_url": "https://example.com/f.pdf"}),
+    ];
+    let mut answers = Vec::new();
+    for d in &sends {
+        let (m, created) = s.send_message(conv.id, &obj(d.clone())).await.unwrap();
+        assert!(created);
+        answers.push(m);
+    }
+    let stored = s.get_messages(conv.id, &Map::new()).await.unwrap();
+    assert_eq!(
+        stored, answers,
+        "each answer equals its row, field for field"
+    );
+}

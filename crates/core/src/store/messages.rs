@@ -37,6 +37,33 @@ pub struct NewMessage {
     pub metadata: Map<String, Value>,
 }
 
+impl NewMessage {
+    /// The row as it reads back once inserted with `id` at `at` (unread, no file): what a
+    /// read-back would return, without the round trip. Exact because every column stores
+    /// its value unchanged: the caller validated the lengths against the columns, times are
+    /// whole seconds ([`crate::model::now`]) and `metadata` is stored as its own JSON text.
+    pub fn into_message(self, id: u64, conversation_id: u64, at: NaiveDateTime) -> Message {
+        Message {
+            id,
+            conversation_id,
+            client_id: self.client_id,
+            platform_message_id: self.platform_message_id,
+            sender_type: self.sender_type,
+            sender_id: self.sender_id,
+            sender_name: self.sender_name,
+            body: self.body,
+            message_type: self.message_type,
+            attachment_url: self.attachment_url,
+            attachment: None,
+            is_read: false,
+            read_at: None,
+            metadata: self.metadata,
+            sent_at: at,
+            created_at: at,
+        }
+    }
+}
+
 /// A page of history: older than `before_id`, newer than `after_id`, or the latest.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Page {
