@@ -4,6 +4,8 @@
 //! becomes a JSON array, any other array a JSON object. Objects, resources and invalid UTF-8
 //! are refused with `invalid_argument` rather than guessed at.
 
+use std::borrow::Cow;
+
 use bkx_core::{Error, Result};
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
@@ -25,12 +27,7 @@ pub fn array_to_map(ht: &ZendHashTable, field: &str) -> Result<Map<String, Value
 }
 
 fn array_to_json(ht: &ZendHashTable, field: &str, depth: usize) -> Result<Value> {
-    if depth > MAX_DEPTH {
-        return Err(Error::invalid(
-            field,
-            format!("{field} is nested too deeply"),
-        ));
-    }
+    check_depth(field, depth)?;
     if ht.has_sequential_keys() {
         let mut out = Vec::with_capacity(ht.len());
         for (_, v) in ht.iter() {
@@ -40,18 +37,71 @@ fn array_to_json(ht: &ZendHashTable, field: &str, depth: usize) -> Result<Value>
     }
     let mut out = Map::new();
     for (k, v) in ht.iter() {
-        let key = match k {
-            ArrayKey::Long(i) => i.to_string(),
-            ArrayKey::String(s) => s,
-            ArrayKey::Str(s) => s.to_owned(),
-            ArrayKey::ZendString(s) => s.as_str().map(str::to_owned).map_err(|_| {
-                Error::invalid(field, format!("{field} has a key that is not UTF-8"))
-            })?,
-        };
+        let key = key_text(k, field)?.into_owned();
         let child = zval_to_json(v, &key, depth + 1)?;
         out.insert(key, child);
     }
     Ok(Value::Object(out))
+}
+
+/// What one zval holds, read once with the refusals both conversions share.
+enum PhpValue<'a> {
+    Null,
+    Bool(bool),
+    Long(i64),
+    Double(Number),
+    Str(&'a str),
+    Array(&'a ZendHashTable),
+}
+
+fn read_zval<'a>(z: &'a Zval, field: &str) -> Result<PhpValue<'a>> {
+    let z = z.dereference();
+    if z.is_null() {
+        Ok(PhpValue::Null)
+    } else if z.is_bool() {
+        Ok(PhpValue::Bool(z.is_true()))
+    } else if let Some(l) = z.long().filter(|_| z.is_long()) {
+        Ok(PhpValue::Long(l))
+    } else if z.is_double() {
+        Number::from_f64(z.double().unwrap_or(f64::NAN))
+            .map(PhpValue::Double)
+            .ok_or_else(|| Error::invalid(field, format!("{field} must be a finite number")))
+    } else if z.is_string() {
+        z.str()
+            .map(PhpValue::Str)
+            .ok_or_else(|| Error::invalid(field, format!("{field} must be valid UTF-8")))
+    } else if let Some(ht) = z.array() {
+        Ok(PhpValue::Array(ht))
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("{field} must be a scalar or an array, not an object or resource"),
+        ))
+    }
+}
+
+/// An array key as text (integer keys in decimal).
+fn key_text<'a>(k: ArrayKey<'a>, field: &str) -> Result<Cow<'a, str>> {
+    Ok(match k {
+        ArrayKey::Long(i) => Cow::Owned(i.to_string()),
+        ArrayKey::String(s) => Cow::Owned(s),
+        ArrayKey::Str(s) => Cow::Borrowed(s),
+        ArrayKey::ZendString(s) => {
+            Cow::Borrowed(s.as_str().map_err(|_| {
+                Error::invalid(field, format!("{field} has a key that is not UTF-8"))
+            })?)
+        }
+    })
+}
+
+fn check_depth(field: &str, depth: usize) -> Result<()> {
+    if depth > MAX_DEPTH {
+        return Err(Error::invalid(
+            field,
+            format!("{field} is nested too deeply"),
+        ));
+    }
+    Ok(())
 }
 
 /// Writes a PHP array as JSON text (the same mapping as [`array_to_map`]: a list becomes
@@ -82,12 +132,7 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
 }
 
 fn write_array(out: &mut Vec<u8>, ht: &ZendHashTable, field: &str, depth: usize) -> Result<()> {
-    if depth > MAX_DEPTH {
-        return Err(Error::invalid(
-            field,
-            format!("{field} is nested too deeply"),
-        ));
-    }
+    check_depth(field, depth)?;
     if ht.has_sequential_keys() {
         out.push(b'[');
         for (n, (_, v)) in ht.iter().enumerate() {
@@ -104,83 +149,37 @@ fn write_array(out: &mut Vec<u8>, ht: &ZendHashTable, field: &str, depth: usize)
         if n > 0 {
             out.push(b',');
         }
-        match k {
-            ArrayKey::Long(i) => {
-                out.push(b'"');
-                out.extend_from_slice(i.to_string().as_bytes());
-                out.push(b'"');
-            }
-            ArrayKey::String(s) => write_str(out, &s),
-            ArrayKey::Str(s) => write_str(out, s),
-            ArrayKey::ZendString(s) => write_str(
-                out,
-                s.as_str().map_err(|_| {
-                    Error::invalid(field, format!("{field} has a key that is not UTF-8"))
-                })?,
-            ),
-        }
+        let key = key_text(k, field)?;
+        write_str(out, &key);
         out.push(b':');
-        write_zval(out, v, field, depth + 1)?;
+        write_zval(out, v, &key, depth + 1)?;
     }
     out.push(b'}');
     Ok(())
 }
 
 fn write_zval(out: &mut Vec<u8>, z: &Zval, field: &str, depth: usize) -> Result<()> {
-    let z = z.dereference();
-    if z.is_null() {
-        out.extend_from_slice(b"null");
-    } else if z.is_bool() {
-        out.extend_from_slice(if z.is_true() { b"true" } else { b"false" });
-    } else if let Some(l) = z.long().filter(|_| z.is_long()) {
-        out.extend_from_slice(l.to_string().as_bytes());
-    } else if z.is_double() {
-        let d = z.double().unwrap_or(f64::NAN);
-        let n = Number::from_f64(d)
-            .ok_or_else(|| Error::invalid(field, format!("{field} must be a finite number")))?;
-        out.extend_from_slice(n.to_string().as_bytes());
-    } else if z.is_string() {
-        let s = z
-            .str()
-            .ok_or_else(|| Error::invalid(field, format!("{field} must be valid UTF-8")))?;
-        write_str(out, s);
-    } else if let Some(ht) = z.array() {
-        write_array(out, ht, field, depth)?;
-    } else {
-        return Err(Error::invalid(
-            field,
-            format!("{field} must be a scalar or an array, not an object or resource"),
-        ));
+    match read_zval(z, field)? {
+        PhpValue::Null => out.extend_from_slice(b"null"),
+        PhpValue::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+        PhpValue::Long(l) => out.extend_from_slice(l.to_string().as_bytes()),
+        PhpValue::Double(n) => out.extend_from_slice(n.to_string().as_bytes()),
+        PhpValue::Str(s) => write_str(out, s),
+        PhpValue::Array(ht) => write_array(out, ht, field, depth)?,
     }
     Ok(())
 }
 
 /// Converts one zval.
 pub fn zval_to_json(z: &Zval, field: &str, depth: usize) -> Result<Value> {
-    let z = z.dereference();
-    if z.is_null() {
-        Ok(Value::Null)
-    } else if z.is_bool() {
-        Ok(Value::Bool(z.is_true()))
-    } else if let Some(l) = z.long().filter(|_| z.is_long()) {
-        Ok(Value::Number(l.into()))
-    } else if z.is_double() {
-        let d = z.double().unwrap_or(f64::NAN);
-        Number::from_f64(d)
-            .map(Value::Number)
-            .ok_or_else(|| Error::invalid(field, format!("{field} must be a finite number")))
-    } else if z.is_string() {
-        z.str()
-            .map(|s| Value::String(s.to_owned()))
-            .ok_or_else(|| Error::invalid(field, format!("{field} must be valid UTF-8")))
-    } else if let Some(ht) = z.array() {
-        array_to_json(ht, field, depth)
-    } else {
-        Err(Error::invalid(
-            field,
-            format!("{field} must be a scalar or an array, not an object or resource"),
-        ))
-    }
+    Ok(match read_zval(z, field)? {
+        PhpValue::Null => Value::Null,
+        PhpValue::Bool(b) => Value::Bool(b),
+        PhpValue::Long(l) => Value::Number(l.into()),
+        PhpValue::Double(n) => Value::Number(n),
+        PhpValue::Str(s) => Value::String(s.to_owned()),
+        PhpValue::Array(ht) => array_to_json(ht, field, depth)?,
+    })
 }
 
 /// Converts a JSON value into a zval.

@@ -120,15 +120,7 @@ final class AdminSettingsTest extends E2ETestCase
      */
     private function form(HttpClient $admin): array
     {
-        $page = $admin->get(self::PAGE);
-        $this->assertSame(200, $page->status);
-        $document = new \DOMDocument();
-        libxml_use_internal_errors(true);
-        $document->loadHTML($page->body);
-        libxml_clear_errors();
-        $xpath = new \DOMXPath($document);
-        $form = $xpath->query('//form[contains(@action, "options.php")]')->item(0);
-        $this->assertNotNull($form, 'the settings form');
+        [$xpath, $form] = $this->settingsForm($admin);
 
         $pairs = [];
         foreach ($xpath->query('.//input|.//select|.//textarea', $form) as $field) {
@@ -175,11 +167,6 @@ final class AdminSettingsTest extends E2ETestCase
     /** @param list<array{0: string, 1: string}> $pairs */
     private function submit(HttpClient $admin, array $pairs): void
     {
-        $body = implode('&', array_map(static fn(array $p): string => rawurlencode($p[0]) . '=' . rawurlencode($p[1]), $pairs));
-        $response = $admin->request('POST', Env::baseUrl() . '/wp-admin/options.php', $body, [
-            'Content-Type' => 'application/x-www-form-urlencoded',
-        ]);
-        $this->assertSame(302, $response->status, 'options.php redirects after saving: ' . substr($response->body, 0, 300));
-        $this->assertStringContainsString('settings-updated=true', (string) $response->header('Location'));
+        $this->postOptions($admin, implode('&', array_map(static fn(array $p): string => rawurlencode($p[0]) . '=' . rawurlencode($p[1]), $pairs)));
     }
 }

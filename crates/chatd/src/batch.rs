@@ -41,7 +41,7 @@ pub struct Job {
     data: Map<String, Value>,
     answer: oneshot::Sender<Result<(Message, bool)>>,
     /// Its place in the queue's bound, given back when the job is answered.
-    _room: OwnedSemaphorePermit,
+    room: OwnedSemaphorePermit,
 }
 
 /// The handlers' side of the queue.
@@ -95,7 +95,7 @@ impl Sends {
             conversation_id,
             data,
             answer: answer_tx,
-            _room: room,
+            room,
         };
         let (turn, sent) = order.turn_with(conversation_id, || self.tx.send(job));
         sent.map_err(|_| stopped())?;
@@ -153,7 +153,7 @@ pub async fn run(app: App, mut rx: mpsc::UnboundedReceiver<Job>) {
                 let mut answers = Vec::with_capacity(jobs.len());
                 for j in jobs {
                     items.push((j.conversation_id, j.data));
-                    answers.push((j.answer, j._room));
+                    answers.push((j.answer, j.room));
                 }
                 app.metrics.observe_batch(items.len());
                 let results = app.chat.send_messages_batch(&items).await;
@@ -191,7 +191,7 @@ mod tests {
             conversation_id: c,
             data: Map::new(),
             answer: oneshot::channel().0,
-            _room: room.clone().try_acquire_owned().expect("room"),
+            room: room.clone().try_acquire_owned().expect("room"),
         }
     }
 

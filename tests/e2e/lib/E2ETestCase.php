@@ -116,15 +116,7 @@ abstract class E2ETestCase extends TestCase
     protected function saveSettings(array $values): void
     {
         $admin = $this->admin();
-        $page = $admin->get('/wp-admin/admin.php?page=bkx-livechat');
-        $this->assertSame(200, $page->status, 'the settings screen');
-        $document = new \DOMDocument();
-        libxml_use_internal_errors(true);
-        $document->loadHTML($page->body);
-        libxml_clear_errors();
-        $xpath = new \DOMXPath($document);
-        $form = $xpath->query('//form[contains(@action, "options.php")]')->item(0);
-        $this->assertNotNull($form, 'the settings form');
+        [$xpath, $form] = $this->settingsForm($admin);
         $fields = [];
         foreach ($xpath->query('.//input[@type="hidden"]', $form) as $h) {
             /** @var \DOMElement $h */
@@ -141,7 +133,32 @@ abstract class E2ETestCase extends TestCase
             );
             $fields["bkx_livechat_settings[$key]"] = $value;
         }
-        $response = $admin->request('POST', Env::baseUrl() . '/wp-admin/options.php', http_build_query($fields), [
+        $this->postOptions($admin, http_build_query($fields));
+    }
+
+    /**
+     * The settings screen's options.php form, parsed.
+     *
+     * @return array{0: \DOMXPath, 1: \DOMElement}
+     */
+    protected function settingsForm(HttpClient $admin): array
+    {
+        $page = $admin->get('/wp-admin/admin.php?page=bkx-livechat');
+        $this->assertSame(200, $page->status, 'the settings screen');
+        $document = new \DOMDocument();
+        libxml_use_internal_errors(true);
+        $document->loadHTML($page->body);
+        libxml_clear_errors();
+        $xpath = new \DOMXPath($document);
+        $form = $xpath->query('//form[contains(@action, "options.php")]')->item(0);
+        $this->assertInstanceOf(\DOMElement::class, $form, 'the settings form');
+        return [$xpath, $form];
+    }
+
+    /** Posts a settings form body to options.php, which answers with its "saved" redirect. */
+    protected function postOptions(HttpClient $admin, string $body): void
+    {
+        $response = $admin->request('POST', Env::baseUrl() . '/wp-admin/options.php', $body, [
             'Content-Type' => 'application/x-www-form-urlencoded',
         ]);
         $this->assertSame(302, $response->status, 'options.php saves: ' . substr($response->body, 0, 300));

@@ -251,14 +251,16 @@ pub async fn transfer<A: Adapter>(
             (None, None) => String::new(),
         };
         // Through the writer, so it takes its place among the conversation's messages.
-        let note = json!({"sender_type": "system", "body": note, "message_type": "system"})
-            .as_object()
-            .cloned()
-            .unwrap_or_default();
-        if let Ok(mut queued) = app.sends.queue(&app.order, id, note).await {
-            if let Ok((m, _)) = queued.stored().await {
-                queued.turn.ready().await;
-                fan_out_all(&s, id, "message:new", &json!({ "message": m.to_json() })).await;
+        if !note.is_empty() {
+            let note = json!({"sender_type": "system", "body": note, "message_type": "system"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            if let Ok(mut queued) = app.sends.queue(&app.order, id, note).await {
+                if let Ok((m, _)) = queued.stored().await {
+                    queued.turn.ready().await;
+                    fan_out_all(&s, id, "message:new", &json!({ "message": m.to_json() })).await;
+                }
             }
         }
         let cj = json!({ "conversation": conv.to_json() });

@@ -6,7 +6,7 @@ use mysql_async::{Row, Value as SqlValue};
 use serde_json::{Map, Value};
 
 use super::conversations::json_map;
-use super::{padded, Store, Table};
+use super::{padded, placeholders, Store, Table};
 use crate::error::Result;
 use crate::model::{AttachmentRef, Message};
 
@@ -337,14 +337,14 @@ pub async fn mark_read(
     at: NaiveDateTime,
 ) -> Result<u64> {
     let t = store.table(Table::Messages);
-    let placeholders = vec!["?"; sender_types.len()].join(", ");
+    let senders = placeholders(sender_types.len());
     let mut params: Vec<SqlValue> = vec![at.into(), conversation_id.into(), up_to_id.into()];
     params.extend(sender_types.iter().map(|s| SqlValue::from(*s)));
     let r = q
         .exec_iter(
             format!(
                 "UPDATE {t} SET is_read = 1, read_at = ? WHERE conversation_id = ? AND id <= ? \
-             AND is_read = 0 AND sender_type IN ({placeholders})"
+             AND is_read = 0 AND sender_type IN ({senders})"
             ),
             params,
         )
