@@ -58,15 +58,9 @@ trait UploadHelpers
      */
     protected function saveSetting(HttpClient $admin, string $key, string $value): void
     {
-        $page = $admin->get('/wp-admin/admin.php?page=bkx-livechat');
-        $this->assertSame(200, $page->status, 'the settings screen');
-        $document = new \DOMDocument();
-        libxml_use_internal_errors(true);
-        $document->loadHTML($page->body);
-        libxml_clear_errors();
-        $xpath = new \DOMXPath($document);
+        [$xpath, $form] = $this->settingsForm($admin);
         $fields = [];
-        foreach ($xpath->query('//form[contains(@action, "options.php")]//input[@type="hidden"]') as $input) {
+        foreach ($xpath->query('.//input[@type="hidden"]', $form) as $input) {
             /** @var \DOMElement $input */
             $name = $input->getAttribute('name');
             if (in_array($name, ['option_page', 'action', '_wpnonce', '_wp_http_referer'], true)) {
@@ -75,11 +69,7 @@ trait UploadHelpers
         }
         $this->assertArrayHasKey('_wpnonce', $fields, 'the settings form has a nonce');
         $fields["bkx_livechat_settings[$key]"] = $value;
-        $response = $admin->request('POST', Env::baseUrl() . '/wp-admin/options.php', http_build_query($fields), [
-            'Content-Type' => 'application/x-www-form-urlencoded',
-        ]);
-        $this->assertSame(302, $response->status, 'options.php redirects after saving: ' . substr($response->body, 0, 300));
-        $this->assertStringContainsString('settings-updated=true', (string) $response->header('Location'));
+        $this->postOptions($admin, http_build_query($fields));
     }
 
     /** The text of the Status box row of the settings screen. */
