@@ -154,6 +154,23 @@ test("invalid sends: missing or empty client_id, missing conversation, bad paylo
   c.close();
 });
 
+test("an unknown event is answered with invalid_argument, draws from the flood bucket, and the socket keeps working", async () => {
+  const c = await connect(daemon, world.token(visitor("Curious")), { transports: ["websocket"] });
+  const e = await call(c, "conversation:delete", { conversation_id: 1 });
+  errCode(e, "invalid_argument", "unknown event");
+  assert.equal(e.error.details.field, "event");
+  // A burst of unknown events is throttled like any other event.
+  const answers = await Promise.all(Array.from({ length: 200 }, () => call(c, "no:such-event", {})));
+  const codes = new Set(answers.map((a) => a.error?.code));
+  assert.ok(codes.has("rate_limited"), `some unknown events throttled (got ${[...codes]})`);
+  assert.ok(answers.every((a) => a.ok === false), "no unknown event succeeds");
+  c.close();
+  // Known events of another connection still work.
+  const d = await connect(daemon, world.token(visitor("After")));
+  okData(await call(d, "conversation:start", {}));
+  d.close();
+});
+
 test("events over the engine cap (4 × max_event_bytes) close the connection, store nothing", async () => {
   for (const transport of ["websocket", "polling"]) {
     const identity = visitor();

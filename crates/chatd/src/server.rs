@@ -37,6 +37,9 @@ fn cors(cfg: &Config) -> CorsLayer {
 /// read in several chunks. 1 KiB → 256 B saved ~0.6 KiB per idle socket (measured at 10 000).
 const WS_READ_BUFFER: usize = 256;
 
+/// Packets one socket may have waiting to be written (socketioxide's default is 128).
+const OUTGOING_QUEUE: usize = 1024;
+
 /// Redis 7's RESP3 is what the adapter's driver speaks.
 fn resp3(url: &str) -> String {
     if url.contains("protocol=") {
@@ -67,7 +70,11 @@ pub async fn serve(
         .ws_max_frame_size(engine_cap)
         // Idle sockets dominate a chat server's memory: a small websocket read buffer
         // (grown on demand for larger frames) instead of tungstenite's 128 KiB default.
-        .ws_read_buffer_size(WS_READ_BUFFER);
+        .ws_read_buffer_size(WS_READ_BUFFER)
+        // Packets waiting to be written to one socket. A client that fires a few hundred
+        // events in one burst gets its refusals (`rate_limited`) as acks, not dropped
+        // answers; the queue grows only while it holds packets, so idle sockets pay nothing.
+        .max_buffer_size(OUTGOING_QUEUE);
     let routes = http::router(app.clone());
     let router = match &cfg.redis_url {
         None => {

@@ -15,8 +15,9 @@ use bkx_core::model::Conversation;
 use bkx_core::{Error, ErrorCode};
 use serde_json::{Map, Value};
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::{Extension, SocketRef, State};
+use socketioxide::extract::{AckSender, Event, Extension, SocketRef, State, TryData};
 
+use crate::ack;
 use crate::identity::{rooms, Identity};
 use crate::state::{App, ConnBuckets};
 
@@ -28,16 +29,7 @@ use crate::state::{App, ConnBuckets};
 /// client's ack then times out); rooms joined there could miss a `conversation:queued`.
 /// Returns the status to announce when the socket is an agent's.
 pub fn prepare<A: Adapter>(s: &SocketRef<A>, app: &App, me: &Identity) -> Option<(u64, String)> {
-    s.on("conversation:start", conversation::start);
-    s.on("conversation:join", conversation::join);
-    s.on("conversation:transfer", conversation::transfer);
-    s.on("conversation:close", conversation::close);
-    s.on("message:send", message::send);
-    s.on("message:read", message::read);
-    s.on("typing", message::typing);
-    s.on("agent:status", agent::status);
-    s.on("booking:context", booking::context);
-    s.on("booking:fill", booking::fill);
+    s.on_fallback(dispatch);
     s.on_disconnect(on_disconnect);
     app.metrics.connections.fetch_add(1, Ordering::Relaxed);
     app.metrics
@@ -55,6 +47,49 @@ pub fn prepare<A: Adapter>(s: &SocketRef<A>, app: &App, me: &Identity) -> Option
         None => {
             s.join(rooms::STAFF);
             None
+        }
+    }
+}
+
+/// Every client event, routed by name. One handler per socket instead of one map entry per
+/// event: socketioxide keeps a socket's handlers in a map of its own, and idle sockets are
+/// most of a chat server's memory. An event the protocol does not know is answered with an
+/// `invalid_argument` ack (after the flood check, so unknown names cannot be used to flood).
+async fn dispatch<A: Adapter>(
+    s: SocketRef<A>,
+    Event(event): Event,
+    state: State<App>,
+    me: Extension<Identity>,
+    data: TryData<Value>,
+    ack: AckSender<A>,
+) {
+    match event.as_str() {
+        "conversation:start" => conversation::start(s, state, me, data, ack).await,
+        "conversation:join" => conversation::join(s, state, me, data, ack).await,
+        "conversation:transfer" => conversation::transfer(s, state, me, data, ack).await,
+        "conversation:close" => conversation::close(s, state, me, data, ack).await,
+        "message:send" => message::send(s, state, me, data, ack).await,
+        "message:read" => message::read(s, state, me, data, ack).await,
+        "typing" => message::typing(s, state, me, data, ack).await,
+        "agent:status" => agent::status(s, state, me, data, ack).await,
+        "booking:context" => booking::context(s, state, me, data, ack).await,
+        "booking:fill" => booking::fill(s, state, me, data, ack).await,
+        _ => {
+            let (State(app), Extension(me)) = (state, me);
+            let r = admit(
+                &app,
+                &s,
+                &me,
+                Ok::<_, String>(Value::Object(Map::new())),
+                Kind::Other,
+            )
+            .and_then(|_| {
+                Err::<Value, _>(Error::invalid(
+                    "event",
+                    "this event is not part of the protocol",
+                ))
+            });
+            ack::reply(ack, r);
         }
     }
 }
