@@ -462,7 +462,16 @@ impl ChatService {
         let mut conv = conversations::get(tx, &self.store, conversation_id, true)
             .await?
             .ok_or_else(|| Error::not_found("conversation", conversation_id))?;
-        if let Some(cid) = &new.client_id {
+        // A retry of a plain message is found by the insert itself (the unique key refuses
+        // the second row): one round trip fewer for every first send. Where the insert could
+        // not tell — a closed conversation, a file (its checks come first), a vendor id — the
+        // retry is looked up before anything else, so a retry is always answered with the
+        // stored message rather than a refusal.
+        let insert_finds_retry = new.client_id.is_some()
+            && attachment_id.is_none()
+            && new.platform_message_id.is_none()
+            && check_open(&conv).is_ok();
+        if let (false, Some(cid)) = (insert_finds_retry, &new.client_id) {
             if let Some(existing) =
                 messages::find_by_client_id(tx, &self.store, conversation_id, cid).await?
             {
@@ -505,7 +514,26 @@ impl ChatService {
             }
         }
         let at = model::now();
-        let id = messages::insert(tx, &self.store, conversation_id, &new, at).await?;
+        let id = if insert_finds_retry {
+            match messages::insert_unless_retry(tx, &self.store, conversation_id, &new, at).await? {
+                messages::Inserted::New(id) => id,
+                messages::Inserted::Retry => {
+                    let cid = new.client_id.as_deref().unwrap_or_default();
+                    let existing =
+                        messages::find_by_client_id(tx, &self.store, conversation_id, cid)
+                            .await?
+                            .ok_or_else(|| {
+                                Error::new(
+                                    ErrorCode::StorageError,
+                                    "a resent message could not be read back",
+                                )
+                            })?;
+                    return Ok((existing, false));
+                }
+            }
+        } else {
+            messages::insert(tx, &self.store, conversation_id, &new, at).await?
+        };
         if let Some(aid) = attachment_id {
             if !attachment_rows::link(tx, &self.store, aid, id).await? {
                 return Err(Error::new(

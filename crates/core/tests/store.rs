@@ -281,17 +281,64 @@ async fn retried_sends_are_stored_once_even_when_concurrent() {
                 &obj(json!({"sender_type": "customer", "body": "once", "client_id": "c-42"})),
             )
             .await
-            .map(|(m, _)| m.id)
+            .map(|(m, fresh)| (m.id, fresh))
         }));
     }
     let mut ids = Vec::new();
+    let mut stored_now = 0;
     for h in handles {
-        ids.push(h.await.unwrap().unwrap());
+        let (id, fresh) = h.await.unwrap().unwrap();
+        ids.push(id);
+        stored_now += usize::from(fresh);
     }
     ids.dedup();
     assert_eq!(ids.len(), 1, "every retry returns the same message");
+    assert_eq!(stored_now, 1, "exactly one send reports a new row");
     assert_eq!(count(s.store(), "bkx_chat_messages").await, 1);
     assert_eq!(s.get_conversation(conv.id).await.unwrap().message_count, 1);
+}
+
+#[tokio::test]
+async fn a_retry_gets_the_stored_message_even_after_the_conversation_closed() {
+    let s = service("tretry_").await;
+    let (conv, _) = s
+        .create_conversation(&obj(json!({"visitor_id": "visitor-0004"})))
+        .await
+        .unwrap();
+    let send = |body: &str, client_id: &str| {
+        obj(json!({"sender_type": "customer", "body": body, "client_id": client_id}))
+    };
+    let (first, fresh) = s
+        .send_message(conv.id, &send("hello", "c-1"))
+        .await
+        .unwrap();
+    assert!(fresh);
+    // A retry carries the same client_id (its body may differ: the first one wins).
+    let (again, fresh) = s
+        .send_message(conv.id, &send("hello?", "c-1"))
+        .await
+        .unwrap();
+    assert!(!fresh);
+    assert_eq!(again, first, "the retry is answered with the stored row");
+    let (second, fresh) = s
+        .send_message(conv.id, &send("second", "c-2"))
+        .await
+        .unwrap();
+    assert!(fresh && second.id > first.id);
+    s.close_conversation(conv.id).await.unwrap();
+    let (late, fresh) = s
+        .send_message(conv.id, &send("hello", "c-1"))
+        .await
+        .unwrap();
+    assert!(!fresh);
+    assert_eq!(late, first, "a retry after closing still gets its message");
+    let e = s
+        .send_message(conv.id, &send("new", "c-3"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Conflict);
+    assert_eq!(count(s.store(), "bkx_chat_messages").await, 2);
+    assert_eq!(s.get_conversation(conv.id).await.unwrap().message_count, 2);
 }
 
 #[tokio::test]
