@@ -65,6 +65,7 @@ pub async fn serve(
     let engine_cap = cfg.limits.max_event_bytes.saturating_mul(4);
     let builder = SocketIo::builder()
         .with_state(app.clone())
+        .req_path(head::SOCKET_IO_PATH)
         .max_payload(engine_cap as u64)
         .ws_max_message_size(engine_cap)
         .ws_max_frame_size(engine_cap)
