@@ -18,7 +18,7 @@ use ext_php_rs::types::ZendHashTable;
 use serde_json::{Map, Value};
 
 use crate::chat_manager::parse_db;
-use crate::convert::{array_to_json_text, array_to_map, json_to_array, php_err, PhpStr};
+use crate::convert::{array_to_map, json_to_array, php_err, with_array_json, PhpStr};
 use crate::errors::IntoPhp;
 use crate::runtime::with_service;
 
@@ -40,7 +40,7 @@ fn map(ht: &ZendHashTable, field: &str) -> PhpResult<Map<String, Value>> {
 /// The adapter's catalog, parsed straight into its type (a catalog holds every booking of
 /// the window: thousands of entries, so no intermediate JSON tree).
 fn catalog(ht: &ZendHashTable) -> PhpResult<Catalog> {
-    Catalog::from_json_text(&array_to_json_text(ht, "catalog").php()?).php()
+    with_array_json(ht, "catalog", Catalog::from_json_slice).php()
 }
 
 /// The availability answer as PHP arrays, built directly (about a thousand slots for a

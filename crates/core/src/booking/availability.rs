@@ -320,7 +320,10 @@ pub fn find(c: &Catalog, q: &Query, blocks: &[Block]) -> Result<Vec<Slot>> {
     let mut rs = resources(c, s, q.resource_id)?;
     // "Any resource": the lowest id offers a start time first.
     rs.sort_by_key(|r| r.id);
-    let mut offered = q.resource_id.is_none().then(HashSet::new);
+    let mut offered = q
+        .resource_id
+        .is_none()
+        .then(|| Offered::new(q.date_from, days));
     for r in rs {
         let mut d = q.date_from;
         while d <= q.date_to {
@@ -360,6 +363,41 @@ pub fn find(c: &Catalog, q: &Query, blocks: &[Block]) -> Result<Vec<Slot>> {
     Ok(out)
 }
 
+/// "Any resource": the start times (day, slot) some resource already offers — one bit per
+/// slot of each day of the query (a set looked up for every candidate start: 24 000 times
+/// for 30 days of 20 resources, where hashing was a tenth of the query).
+struct Offered {
+    from: NaiveDate,
+    days: Vec<u128>,
+}
+
+impl Offered {
+    fn new(from: NaiveDate, days: i64) -> Offered {
+        Offered {
+            from,
+            days: vec![0; usize::try_from(days + 1).unwrap_or(0)],
+        }
+    }
+
+    /// The day's bit set and the slot's bit, when both are in range.
+    fn bit(&self, d: NaiveDate, slot: i64) -> Option<(usize, u128)> {
+        let day = usize::try_from((d - self.from).num_days()).ok()?;
+        let bit = u32::try_from(slot).ok().filter(|b| *b < 128)?;
+        (day < self.days.len()).then_some((day, 1u128 << bit))
+    }
+
+    fn contains(&self, d: NaiveDate, slot: i64) -> bool {
+        self.bit(d, slot)
+            .is_some_and(|(day, bit)| self.days[day] & bit != 0)
+    }
+
+    fn insert(&mut self, d: NaiveDate, slot: i64) {
+        if let Some((day, bit)) = self.bit(d, slot) {
+            self.days[day] |= bit;
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn timed_slots(
     r: &Resource,
@@ -370,7 +408,7 @@ fn timed_slots(
     zone: &super::catalog::Zone,
     now: DateTime<Utc>,
     blocks: &[Block],
-    offered: Option<&mut HashSet<(NaiveDate, i64)>>,
+    offered: Option<&mut Offered>,
     out: &mut Vec<Slot>,
 ) {
     // BookingX counts duration / 15 slots; a duration off the grid never fits its check.
@@ -404,7 +442,7 @@ fn timed_slots(
             continue;
         }
         // "Any resource": a start time an earlier resource already offers is not offered twice.
-        if offered.as_ref().is_some_and(|o| o.contains(&(d, start))) {
+        if offered.as_ref().is_some_and(|o| o.contains(d, start)) {
             continue;
         }
         let Some(t) = slot_time(start) else { continue };
@@ -430,7 +468,7 @@ fn timed_slots(
             continue;
         }
         if let Some(o) = offered.as_mut() {
-            o.insert((d, start));
+            o.insert(d, start);
         }
         out.push(Slot {
             start: at,

@@ -250,7 +250,13 @@ impl Catalog {
     /// Reads a catalog from JSON text. Faster than [`Catalog::from_json`] for a caller
     /// that holds text or can write it cheaply (no intermediate JSON tree), same checks.
     pub fn from_json_text(text: &str) -> Result<Catalog> {
-        let c: Catalog = serde_json::from_str(text)
+        Catalog::from_json_slice(text.as_bytes())
+    }
+
+    /// [`Catalog::from_json_text`] over bytes (UTF-8 is checked inside strings as they are
+    /// read, not in a pass of its own).
+    pub fn from_json_slice(bytes: &[u8]) -> Result<Catalog> {
+        let c: Catalog = serde_json::from_slice(bytes)
             .map_err(|e| Error::invalid("catalog", format!("the catalog is malformed: {e}")))?;
         c.zone()?;
         Ok(c)
@@ -363,8 +369,28 @@ impl Zone {
 
 /// `Y-m-d`.
 pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+    let s = s.trim();
+    // The form every stored date has, read directly (a catalog holds thousands of them);
+    // anything else goes through chrono's general parser, which decides.
+    if let Some(d) = plain_ymd(s.as_bytes()) {
+        return Ok(d);
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| Error::invalid(field, format!("{field} must be a date (YYYY-MM-DD)")))
+}
+
+/// `YYYY-MM-DD` with exactly those digits, when it names a real day.
+fn plain_ymd(b: &[u8]) -> Option<NaiveDate> {
+    let [y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] = *b else {
+        return None;
+    };
+    let digits = [y1, y2, y3, y4, m1, m2, d1, d2];
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |x: &[u8]| x.iter().fold(0u32, |a, c| a * 10 + u32::from(c - b'0'));
+    let year = i32::try_from(n(&digits[..4])).ok()?;
+    NaiveDate::from_ymd_opt(year, n(&digits[4..6]), n(&digits[6..]))
 }
 
 /// Minutes since midnight of `HH:MM` (`24:00` allowed).
@@ -439,5 +465,35 @@ mod tests {
         assert_eq!(parse_hhmm("close", "24:00").unwrap(), 1440);
         assert!(parse_hhmm("open", "9am").is_err());
         assert!(parse_date("date", "03/22/2027").is_err());
+    }
+}
+
+#[cfg(test)]
+mod plain_date_tests {
+    use super::*;
+
+    #[test]
+    fn the_direct_reading_agrees_with_chrono() {
+        for s in [
+            "2026-12-08",
+            "2024-02-29",
+            "2023-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-04-31",
+            "0999-01-01",
+            "2026-1-05",
+            "2026-01-5",
+            " 2026-03-29 ",
+            "2026/03/29",
+            "20260329",
+            "+2026-03-29",
+            "2026-03-29T10:00",
+            "",
+            "abcd-ef-gh",
+        ] {
+            let chrono = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+            assert_eq!(parse_date("d", s).ok(), chrono, "{s:?}");
+        }
     }
 }

@@ -20,6 +20,9 @@ pub mod catalog;
 pub mod format;
 pub mod quote;
 
+use std::future::Future;
+use std::task::Poll;
+
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use mysql_async::TxOpts;
 use serde_json::{json, Map, Value};
@@ -185,8 +188,21 @@ impl BookingAssistant {
         query: &Map<String, Value>,
     ) -> Result<Availability> {
         let q = parse_query(query)?;
-        let blocks = self.blocks(c, &q).await?;
-        let found = availability::find(c, &q, &blocks)?;
+        // The holds look-up goes out first and the search runs while the database answers:
+        // a hold exists only while a conversation offers a slot, so the answer without
+        // holds is nearly always the answer (otherwise the search runs again with them).
+        let mut holds = std::pin::pin!(self.blocks(c, &q));
+        let early = std::future::poll_fn(|cx| Poll::Ready(holds.as_mut().poll(cx))).await;
+        let without_holds = availability::find(c, &q, &[]);
+        let blocks = match early {
+            Poll::Ready(b) => b,
+            Poll::Pending => holds.await,
+        }?;
+        let found = if blocks.is_empty() {
+            without_holds?
+        } else {
+            availability::find(c, &q, &blocks)?
+        };
         let s = c.service(q.service_id)?;
         let extras = c
             .extras_by_ids(&q.extras)?
