@@ -151,3 +151,51 @@ async fn nobody_online_offers_the_offline_message() {
         .unwrap_err();
     assert_eq!(bad.code, ErrorCode::InvalidArgument);
 }
+
+#[tokio::test]
+async fn a_decision_over_every_rule_sees_edits_made_by_another_process() {
+    let a = engagement("eng_d_").await;
+    // Another PHP process: its own pool and its own copy of the rule set.
+    let b = ProactiveEngagement::new(
+        bkx_core::store::Store::new(&common::base_config("eng_d_")).unwrap(),
+        Map::new(),
+    );
+    let r = b
+        .save_rule(&obj(
+            json!({"name": "Exit", "trigger_type": "exit_intent", "message": "Leaving?"}),
+        ))
+        .await
+        .unwrap();
+    let visitor = obj(json!({"event": "exit_intent", "visitor_key": "visitor-0004-abcdef"}));
+    let dry = obj(json!({"dry_run": true, "open": true, "agents_online": true}));
+    let decide = || a.evaluate(&visitor, &[], &dry);
+    let first = decide().await.unwrap();
+    assert_eq!(
+        (first.show, first.message.as_deref()),
+        (true, Some("Leaving?"))
+    );
+    b.save_rule(&obj(json!({"id": r.id, "message": "Wait, 10% off today"})))
+        .await
+        .unwrap();
+    assert_eq!(
+        decide().await.unwrap().message.as_deref(),
+        Some("Wait, 10% off today"),
+        "an edited message is seen at once"
+    );
+    b.save_rule(&obj(json!({"id": r.id, "is_active": false})))
+        .await
+        .unwrap();
+    assert!(
+        !decide().await.unwrap().show,
+        "a switched-off rule stops at once"
+    );
+    b.save_rule(&obj(json!({"id": r.id, "is_active": true})))
+        .await
+        .unwrap();
+    assert!(decide().await.unwrap().show);
+    assert!(b.delete_rule(r.id).await.unwrap());
+    assert!(
+        !decide().await.unwrap().show,
+        "a deleted rule stops at once"
+    );
+}

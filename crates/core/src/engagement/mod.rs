@@ -240,9 +240,9 @@ impl ProactiveEngagement {
         let dry = ctx.get("dry_run").and_then(Value::as_bool) == Some(true);
         let mut c = self.store.pool().get_conn().await?;
         let rules = if rule_ids.is_empty() {
-            triggers::list(&mut c, &self.store, true).await?
+            triggers::active(&mut c, &self.store).await?
         } else {
-            triggers::by_ids(&mut c, &self.store, rule_ids).await?
+            std::sync::Arc::new(triggers::by_ids(&mut c, &self.store, rule_ids).await?)
         };
         let hash = visitor_hash(key);
         let at = now();

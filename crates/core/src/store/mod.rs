@@ -154,6 +154,9 @@ pub struct Store {
     pool: Pool,
     prefix: String,
     db_name: String,
+    /// The active trigger rules as last read, with the fingerprint they were read at
+    /// (`triggers::active`): a decision over every rule re-reads them only when they changed.
+    pub(crate) active_rules: triggers::RuleCache,
 }
 
 impl Store {
@@ -193,6 +196,7 @@ impl Store {
             pool: Pool::new(Opts::from(b)),
             prefix: cfg.prefix.clone(),
             db_name: cfg.name.clone(),
+            active_rules: triggers::RuleCache::default(),
         })
     }
 

@@ -2,6 +2,8 @@
 //! (what visitors were offered and did: `offered`, `impression`, `accept`, `dismiss`,
 //! `chat_started`, `booking_created`). Visitors appear only as a hash of their random key.
 
+use std::sync::{Arc, Mutex};
+
 use chrono::NaiveDateTime;
 use mysql_async::prelude::*;
 use serde_json::Value;
@@ -72,6 +74,40 @@ pub async fn list(q: &mut impl Queryable, store: &Store, active_only: bool) -> R
         ))
         .await?;
     Ok(rows.into_iter().map(from_row).collect())
+}
+
+/// The last active rule set a process read, shared by the clones of its [`Store`].
+pub(crate) type RuleCache = Arc<Mutex<Option<(Fingerprint, Arc<Vec<Rule>>)>>>;
+
+/// What the active rules' decision fields add up to: their number and the sum of one CRC-32
+/// per row (counters left out: they move with every prompt shown, decisions never read them).
+type Fingerprint = (u64, u64);
+
+/// The active rules in decision order, read again only when their fingerprint changed.
+///
+/// Why: a decision over every rule spent almost all its time moving and parsing a thousand
+/// rows (conditions and settings are JSON) on every call; the fingerprint is one row the
+/// server computes. An edit made between the two reads is caught by the next call's
+/// fingerprint, so a stale set never outlives one decision.
+pub async fn active(q: &mut impl Queryable, store: &Store) -> Result<Arc<Vec<Rule>>> {
+    let t = store.table(Table::Triggers);
+    let row: Option<(u64, u64)> = q
+        .query_first(format!(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(CRC32(CONCAT_WS(0x1f, id, name, trigger_type, \
+             conditions, message, delay_seconds, priority, IFNULL(settings, 0x00)))), 0) \
+             AS UNSIGNED) FROM {t} WHERE is_active = 1"
+        ))
+        .await?;
+    let print = row.unwrap_or_default();
+    let cache = &store.active_rules;
+    if let Some((seen, rules)) = cache.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        if *seen == print {
+            return Ok(Arc::clone(rules));
+        }
+    }
+    let rules = Arc::new(list(q, store, true).await?);
+    *cache.lock().unwrap_or_else(|p| p.into_inner()) = Some((print, Arc::clone(&rules)));
+    Ok(rules)
 }
 
 /// Rules by id (unknown ids are left out).
