@@ -516,8 +516,8 @@ impl ChatService {
         let at = model::now();
         let id = if insert_finds_retry {
             match messages::insert_unless_retry(tx, &self.store, conversation_id, &new, at).await? {
-                messages::Inserted::New(id) => id,
-                messages::Inserted::Retry => {
+                Some(id) => id,
+                None => {
                     let cid = new.client_id.as_deref().unwrap_or_default();
                     let existing =
                         messages::find_by_client_id(tx, &self.store, conversation_id, cid)

@@ -167,51 +167,24 @@ pub async fn insert_sent(
     Ok(id)
 }
 
-/// What [`insert_unless_retry`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Inserted {
-    /// The new row's id.
-    New(u64),
-    /// The conversation already holds a message with this `client_id` (the unique key
-    /// `conversation_client_uq` refused the row): the send is a retry.
-    Retry,
-}
-
-/// Inserts a row unless its `(conversation_id, client_id)` is already stored. The unique key
-/// answers that question in the insert itself, so a first send costs one statement instead
-/// of a look-up and an insert; inside a transaction the refused statement is undone alone
-/// and the transaction goes on.
+/// Inserts a row unless its `(conversation_id, client_id)` is already stored: the new id, or
+/// `None` for a retry (the unique key `conversation_client_uq` refused the row).
 pub async fn insert_unless_retry(
     q: &mut impl Queryable,
     store: &Store,
     conversation_id: u64,
     m: &NewMessage,
     at: NaiveDateTime,
-) -> Result<Inserted> {
+) -> Result<Option<u64>> {
     let t = store.table(Table::Messages);
-    let r = q
-        .exec_iter(
-            format!("INSERT INTO {t} ({INSERT_COLUMNS}) VALUES {ROW}"),
-            row_params(conversation_id, m, at, at).to_vec(),
-        )
-        .await;
-    match r {
-        Ok(r) => {
-            let id = r.last_insert_id().unwrap_or(0);
-            r.drop_result().await?;
-            Ok(Inserted::New(id))
-        }
-        Err(mysql_async::Error::Server(e))
-            if e.code == ER_DUP_ENTRY && e.message.contains("conversation_client_uq") =>
-        {
-            Ok(Inserted::Retry)
-        }
-        Err(e) => Err(e.into()),
-    }
+    super::insert_unless_stored(
+        q,
+        format!("INSERT INTO {t} ({INSERT_COLUMNS}) VALUES {ROW}"),
+        row_params(conversation_id, m, at, at).to_vec(),
+        Some("conversation_client_uq"),
+    )
+    .await
 }
-
-/// MySQL/MariaDB's "Duplicate entry … for key …".
-const ER_DUP_ENTRY: u16 = 1062;
 
 /// Inserts several rows in their order (ids ascend in that order), in multi-row
 /// statements of power-of-two sizes (at most one statement per set bit of the count, each

@@ -36,6 +36,35 @@ pub(crate) fn placeholders(n: usize) -> String {
     s
 }
 
+/// MySQL/MariaDB's "Duplicate entry … for key …".
+const ER_DUP_ENTRY: u16 = 1062;
+
+/// Runs an `INSERT` and returns the new row's id, or `None` when a unique key refused the row
+/// because it is already stored — `key` names the one unique key whose refusal means that
+/// (any key when `None`); other failures are errors. Inside a transaction the refused
+/// statement is undone alone and the transaction goes on, so "insert, and learn whether it
+/// was there" costs one round trip instead of a look-up and an insert.
+pub(crate) async fn insert_unless_stored(
+    q: &mut impl mysql_async::prelude::Queryable,
+    sql: String,
+    params: impl Into<mysql_async::Params> + Send,
+    key: Option<&str>,
+) -> Result<Option<u64>> {
+    match q.exec_iter(sql, params).await {
+        Ok(r) => {
+            let id = r.last_insert_id().unwrap_or(0);
+            r.drop_result().await?;
+            Ok(Some(id))
+        }
+        Err(mysql_async::Error::Server(e))
+            if e.code == ER_DUP_ENTRY && key.is_none_or(|k| e.message.contains(k)) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A list for an `IN (…)` parameter, its last value repeated up to the next power of two:
 /// a statement then comes in at most seven shapes whatever the batch size, so the server
 /// and the connection's statement cache prepare each once (repeats change nothing in `IN`).

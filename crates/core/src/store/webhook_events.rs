@@ -35,25 +35,17 @@ pub async fn claim(
 ) -> Result<Option<u64>> {
     let t = store.table(Table::WebhookEvents);
     let event_type: String = event_type.chars().take(100).collect();
-    let r = q
-        .exec_iter(
-            format!(
-                "INSERT INTO {t} (platform, event_id, event_type, status, received_at) \
-                 VALUES (?, ?, ?, 'processing', ?)"
-            ),
-            (platform, event_id, event_type, at),
-        )
-        .await;
-    match r {
-        Ok(r) => {
-            let id = r.last_insert_id().unwrap_or(0);
-            r.drop_result().await?;
-            Ok(Some(id))
-        }
-        // ER_DUP_ENTRY: this event id was recorded before.
-        Err(mysql_async::Error::Server(e)) if e.code == 1062 => Ok(None),
-        Err(e) => Err(e.into()),
-    }
+    // A duplicate event id: recorded before.
+    super::insert_unless_stored(
+        q,
+        format!(
+            "INSERT INTO {t} (platform, event_id, event_type, status, received_at) \
+             VALUES (?, ?, ?, 'processing', ?)"
+        ),
+        (platform, event_id, event_type, at),
+        None,
+    )
+    .await
 }
 
 /// Sets the outcome of a claimed event.
